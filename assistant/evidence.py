@@ -1,0 +1,99 @@
+"""Turning ranked passages into evidence: best annex rows, best clauses and sentences, best targets,
+and whether a piece of evidence really speaks to the question (concept coverage)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.corpus import Clause
+from assistant.records import AnnexRow, Target
+from assistant.retrieve import Hit
+from assistant.route import Query
+from assistant.text import fold
+
+COVERAGE_FOUND = 0.5  # share of the question's concept weight the evidence must contain
+
+
+def coverage(query: Query, text: str) -> float:
+    """Weighted share of the question's concepts that ``text`` states (any alternative counts)."""
+    total = sum(c.weight for c in query.concepts)
+    if total == 0:
+        return 1.0
+    folded = fold(text)
+    hit = sum(c.weight for c in query.concepts if any(fold(a) in folded for a in c.alternatives))
+    return hit / total
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the answers draw on, by id."""
+
+    clauses: dict[str, Clause]
+    annex: dict[str, AnnexRow]
+    targets: list[Target]
+
+    def rows_of_measure(self, number: int) -> list[AnnexRow]:
+        return [r for r in self.annex.values() if r.measure == number or r.see_also == f"m{number}"]
+
+    def source_text(self, source_id: str) -> str:
+        if source_id in self.annex:
+            return self.annex[source_id].render()
+        return self.clauses[source_id].text
+
+
+def parent_scores(hits: list[Hit]) -> dict[str, float]:
+    """Best passage score per cited parent (clause or annex row), in ranking order."""
+    scores: dict[str, float] = {}
+    for h in hits:
+        scores.setdefault(h.passage.parent, h.score)
+    return scores
+
+
+def best_rows(plan: Plan, query: Query, hits: list[Hit]) -> list[tuple[AnnexRow, float]]:
+    """Annex rows ranked by their own score plus the score of the measure they implement, so a
+    question phrased like the main text still finds the annex row for it."""
+    parents = parent_scores(hits)
+    ranked = []
+    for row in plan.annex.values():
+        measure = parents.get(f"m{row.measure}", 0.0)
+        also = parents.get(row.see_also, 0.0) if row.see_also else 0.0
+        score = parents.get(row.id, 0.0) + 0.5 * max(measure, also)
+        score *= 0.5 + coverage(query, f"{row.item_title} {row.task} {row.timeline}")
+        ranked.append((row, score))
+    return sorted(ranked, key=lambda p: -p[1])
+
+
+def best_sentences(plan: Plan, query: Query, hits: list[Hit], clause_id: str, limit: int = 2) -> list[str]:
+    """Up to ``limit`` sentences of one clause, best first by coverage then rank, in document order."""
+    clause = plan.clauses[clause_id]
+    rank = {h.passage.text: i for i, h in enumerate(hits) if h.passage.parent == clause_id}
+    body = [s for s in clause.sentences if not (clause.number and s.startswith(f"{clause.number}. ")
+                                                and len(s) < 40)] or list(clause.sentences)
+    scored = sorted(body, key=lambda s: (-round(coverage(query, s), 2), rank.get(s, 999)))
+    chosen = [s for s in scored[:limit] if coverage(query, s) > 0] or scored[:1]
+    return [s for s in clause.sentences if s in chosen]
+
+
+def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> list[tuple[Target, float]]:
+    """Targets ranked by how well their metric and wording cover the question, then by the rank of
+    the clause or row stating them."""
+    parents = parent_scores(hits)
+    top = max(parents.values(), default=1.0) or 1.0
+    ranked = []
+    for t in plan.targets:
+        context = sentence_with(plan, t)
+        score = 2 * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
+        score += parents.get(t.source, 0.0) / top
+        ranked.append((t, score))
+    ranked.sort(key=lambda p: -p[1])
+    best = ranked[0][1] if ranked else 0
+    return [(t, s) for t, s in ranked[:limit] if s >= 0.85 * best]
+
+
+def sentence_with(plan: Plan, target: Target) -> str:
+    """The sentence (main text) or rendered row (annex) that states a target."""
+    if target.source in plan.annex:
+        return plan.annex[target.source].render()
+    for s in plan.clauses[target.source].sentences:
+        if target.printed in s:
+            return s
+    return plan.clauses[target.source].text

@@ -1,0 +1,99 @@
+"""The query vocabulary (corpus/lexicon.yaml): what is asked, and the plan's words for it.
+
+Chinese entries match as substrings of the folded question; English entries match whole words
+(a trailing ``*`` matches any ending). Routing reads ``aspects`` and ``details``; retrieval reads
+``expand``; the tokenizer reads ``terms`` and ``stopwords``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.corpus import CORPUS_DIR
+from assistant.text import fold
+
+LEXICON_FILE = CORPUS_DIR / "lexicon.yaml"
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class _Matcher:
+    """Finds any of a list of cue phrases in a question, Chinese or English."""
+
+    def __init__(self, phrases: list[str]):
+        self.chinese = sorted({fold(p) for p in phrases if not _LATIN.search(p)}, key=len, reverse=True)
+        english = [p for p in phrases if _LATIN.search(p)]
+        self.english = [(p, self._pattern(p)) for p in sorted(english, key=len, reverse=True)]
+
+    @staticmethod
+    def _pattern(phrase: str) -> re.Pattern:
+        body = re.escape(phrase.lower()).replace(r"\*", r"\w*").replace(r"\ ", r"\s+")
+        return re.compile(rf"(?<![a-z]){body}(?![a-z])")
+
+    def find(self, question: str) -> list[str]:
+        """Every phrase present (longest first; a shorter phrase inside a longer match is skipped)."""
+        folded, lowered = fold(question), question.lower()
+        hits: list[str] = []
+        for p in self.chinese:
+            if p in folded and not any(p in h for h in hits):
+                hits.append(p)
+        for p, pattern in self.english:
+            if pattern.search(lowered) and not any(p in h for h in hits):
+                hits.append(p)
+        return hits
+
+    def remove(self, question: str) -> str:
+        """The question with every cue phrase cut out (what is left is the topic)."""
+        text = question
+        for p, pattern in self.english:
+            text = pattern.sub(" ", text.lower()) if pattern.search(text.lower()) else text
+        for p in self.chinese:
+            text = text.replace(p, " ")
+        return text
+
+
+@dataclass(frozen=True)
+class Detail:
+    name: str
+    cues: _Matcher
+    evidence: re.Pattern | None  # what satisfies it in a cited text; None: the plan never gives it
+
+
+class Lexicon:
+    """Loaded once; every method is a pure function of the question."""
+
+    def __init__(self, path: Path = LEXICON_FILE):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.aspect_cues = {name: _Matcher(words) for name, words in data["aspects"].items()}
+        self.details = [
+            Detail(name, _Matcher(d["cues"]), re.compile(d["evidence"]) if d.get("evidence") else None)
+            for name, d in data["details"].items()
+        ]
+        self.places = _Matcher(data["details"]["place"]["cues"])
+        self.synonyms = {fold(k): v for k, v in data["synonyms"].items()}
+        self.english = _Matcher(list(data["english"]))
+        self._english_terms = {k.lower(): v for k, v in data["english"].items()}
+        self.terms: list[str] = data["terms"]
+        self.stopwords = frozenset(data["stopwords"])
+        self._all_cues = _Matcher([w for words in data["aspects"].values() for w in words])
+
+    def aspects(self, question: str) -> set[str]:
+        """Which of lead / cooperating / timeline / number / list the question asks."""
+        return {name for name, m in self.aspect_cues.items() if m.find(question)}
+
+    def asked_details(self, question: str) -> list[Detail]:
+        return [d for d in self.details if d.cues.find(question)]
+
+    def expand(self, question: str) -> list[str]:
+        """The plan's terms for the question's colloquial and English words."""
+        folded = fold(question)
+        extra = [t for key, terms in self.synonyms.items() if key in folded for t in terms]
+        for phrase in self.english.find(question):
+            extra += self._english_terms[phrase.lower()]
+        return list(dict.fromkeys(extra))
+
+    def topic(self, question: str) -> str:
+        """The question without its cue words: what it is about, not what it asks."""
+        return self._all_cues.remove(question)

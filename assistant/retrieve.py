@@ -1,0 +1,76 @@
+"""Hybrid retrieval: BM25 over jieba tokens and dense vectors from Chroma, fused by reciprocal rank.
+
+BM25 carries Chinese questions that share the plan's words; the dense model carries English and
+paraphrase. Reciprocal rank fusion needs no score calibration between the two.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+from rank_bm25 import BM25Okapi
+
+from assistant.index import Index
+from assistant.passages import Passage
+
+RRF_K = 60  # the constant of Cormack et al. (2009); ranks beyond ~k contribute little
+BM25_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # fused score
+    bm25: float  # raw BM25 score (0 when no query token matched)
+    dense: float  # cosine similarity
+
+
+class HybridSearch:
+    """Ranks every passage of an index for a question."""
+
+    def __init__(self, index: Index, embeddings, tokenize, mode: str = "hybrid"):
+        self.index = index
+        self.embeddings = embeddings
+        self.tokenize = tokenize
+        self.mode = mode  # "hybrid" | "bm25" | "dense" (the latter two for evaluation)
+        self.bm25 = BM25Okapi(index.tokens)
+
+    def search(self, text: str, extra_terms: list[str] = (), dense_text: str | None = None) -> list[Hit]:
+        """All passages, best first. ``extra_terms`` (lexicon expansions) feed BM25 only."""
+        passages = self.index.passages
+        fused = [0.0] * len(passages)
+        bm25_scores = [0.0] * len(passages)
+        dense_scores = [0.0] * len(passages)
+        if self.mode in ("hybrid", "bm25"):
+            tokens = self.tokenize(text) + [t for term in extra_terms for t in self.tokenize(term)]
+            if tokens:
+                bm25_scores = list(self.bm25.get_scores(tokens))
+                order = sorted(range(len(passages)), key=lambda i: -bm25_scores[i])
+                for rank, i in enumerate(order):
+                    if bm25_scores[i] > 0:
+                        fused[i] += BM25_WEIGHT / (RRF_K + rank + 1)
+        if self.mode in ("hybrid", "dense"):
+            vector = self.embeddings.embed_query(dense_text or text)
+            for rank, (i, sim) in enumerate(self.index.dense_ranking(vector)):
+                dense_scores[i] = sim
+                fused[i] += DENSE_WEIGHT / (RRF_K + rank + 1)
+        order = sorted(range(len(passages)), key=lambda i: -fused[i])
+        return [Hit(passages[i], fused[i], bm25_scores[i], dense_scores[i]) for i in order]
+
+
+class PlanRetriever(BaseRetriever):
+    """The hybrid search as a langchain retriever (for chains and tools that expect one)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    search_engine: HybridSearch
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        hits = self.search_engine.search(query)[: self.k]
+        return [Document(page_content=h.passage.text, id=h.passage.id,
+                         metadata={"parent": h.passage.parent, "kind": h.passage.kind, "score": h.score})
+                for h in hits]

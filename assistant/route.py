@@ -1,0 +1,147 @@
+"""Reading a question: its language, what it asks (route and aspects), what it is about (topic),
+which units it names, and which details it wants that the plan may not give.
+
+Follow-ups ("那配合单位呢？", "and by when?") borrow the topic, or the aspects, of earlier turns.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from assistant.lexicon import Lexicon
+from assistant.records import Units
+from assistant.text import fold, language
+from assistant.tokenizer import Tokenizer
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_FOLLOW_UP_START = re.compile(r"^\s*(那|那么|那这个|还有|另外|and\b|what about\b|how about\b|also\b|then\b)",
+                              re.IGNORECASE)
+MAX_QUESTION_CHARS = 2000  # longer input is cut before parsing; nothing useful is that long
+
+
+class Route(str, Enum):
+    RESPONSIBILITY = "responsibility"  # lead / cooperating units / timeline of a task → annex rows
+    UNIT_LOOKUP = "unit_lookup"  # every task a unit leads or cooperates on → the full list
+    TARGET = "target"  # numbers → the target register
+    POLICY = "policy"  # what the plan says → best sentences of the best clauses
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question is about, and the plan's words that count as saying it."""
+
+    word: str
+    alternatives: tuple[str, ...]
+    weight: float
+
+
+@dataclass
+class Query:
+    question: str  # as asked (squashed)
+    lang: str  # zh | en | mixed
+    route: Route
+    aspects: set[str]
+    topic: str  # text to search with
+    expansions: list[str]  # the plan's terms for the question's words
+    concepts: list[Concept]
+    units: list[str]  # canonical unit names mentioned
+    details: list = field(default_factory=list)  # lexicon Details asked
+    places: list[str] = field(default_factory=list)
+    unknown_years: list[str] = field(default_factory=list)  # years the plan never mentions
+    follow_up: bool = False
+
+    @property
+    def english(self) -> bool:
+        return self.lang != "zh"
+
+    @property
+    def role(self) -> str:
+        """For unit look-ups: lead, cooperating, or any."""
+        lead, coop = "lead" in self.aspects, "cooperating" in self.aspects
+        return "lead" if lead and not coop else "cooperating" if coop and not lead else "any"
+
+
+class QueryParser:
+    def __init__(self, lexicon: Lexicon, units: Units, tokenizer: Tokenizer, vocabulary_idf: dict[str, float],
+                 plan_years: set[str]):
+        self.lexicon = lexicon
+        self.units = units
+        self.tokenizer = tokenizer
+        self.idf = vocabulary_idf
+        self.max_idf = max(vocabulary_idf.values(), default=1.0)
+        self.plan_years = plan_years
+
+    def topic_words(self, text: str) -> list[str]:
+        """Content words of a text: cue words, unit names and stopwords removed."""
+        text = self.lexicon.topic(text)
+        for u in self.units.find(text):
+            for s in (*self.units.units[u].printed, *self.units.units[u].aliases):
+                text = text.replace(s, " ")
+        return self.tokenizer.words(text)
+
+    def _concepts(self, text: str) -> list[Concept]:
+        """Chinese content words, plus English phrases the lexicon can translate; an English word
+        it cannot translate is left to the dense model."""
+        concepts = []
+        for phrase in self.lexicon.english.find(text):
+            alts = tuple(self.lexicon.expand(phrase))
+            weight = max((self.idf.get(t, 0.0) for a in alts for t in self.tokenizer.words(a)), default=0.0)
+            concepts.append(Concept(phrase, alts, weight or 1.0))
+        for w in dict.fromkeys(self.topic_words(text)):
+            if w.isascii() and w.isalpha():
+                continue  # English words: covered by the phrases above or judged by the dense model
+            alts = (w, *self.lexicon.expand(w))
+            if w in self.idf:
+                weight = self.idf[w]
+            elif len(w) == 1 or w.isdigit():
+                weight = 0.2  # single characters and bare numbers say little on their own
+            elif len(alts) > 1:
+                weight = 1.0
+            else:
+                weight = self.max_idf / 2  # a word the plan never uses: likely a topic it lacks
+            concepts.append(Concept(w, alts, weight))
+        return concepts
+
+    def parse(self, question: str, history: list[str] | None = None) -> Query:
+        question = question[:MAX_QUESTION_CHARS]
+        aspects = self.lexicon.aspects(question)
+        words = self.topic_words(question)
+        topic, follow_up = question, False
+        previous = self._resolve_history(history or [])
+        if previous is not None:
+            short = len(fold(question)) <= 16 or len(question.split()) <= 6
+            looks_follow_up = bool(_FOLLOW_UP_START.search(question)) or ("呢" in question and short)
+            if not words and (aspects or looks_follow_up):  # "那配合单位呢？" / "and by when?"
+                topic, follow_up = f"{previous.topic} {question}", True
+                aspects = aspects or previous.aspects
+            elif words and not aspects - {"list"} and looks_follow_up:  # "那尘肺病呢？"
+                aspects, follow_up = previous.aspects, True
+        units = self.units.find(question) if not follow_up else self.units.find(topic)
+        query = Query(
+            question=question, lang=language(question), route=Route.POLICY, aspects=aspects,
+            topic=topic, expansions=self.lexicon.expand(topic), concepts=self._concepts(topic),
+            units=units, details=self.lexicon.asked_details(question),
+            places=self.lexicon.places.find(topic),
+            unknown_years=[y for y in _YEAR.findall(question) if y not in self.plan_years],
+            follow_up=follow_up)
+        query.route = self._route(query, bool(words))
+        return query
+
+    def _resolve_history(self, history: list[str]) -> Query | None:
+        """The last earlier question, itself resolved against the (at most two) turns before it."""
+        turns = [t for t in history[-3:] if isinstance(t, str) and t.strip()]
+        return self.parse(turns[-1], turns[:-1]) if turns else None
+
+    @staticmethod
+    def _route(q: Query, has_topic: bool) -> Route:
+        roles = {"lead", "cooperating"} & q.aspects
+        if q.units and ("list" in q.aspects or (roles and not has_topic and not q.follow_up)):
+            return Route.UNIT_LOOKUP
+        if roles:
+            return Route.RESPONSIBILITY
+        if "number" in q.aspects:
+            return Route.TARGET
+        if "timeline" in q.aspects:
+            return Route.RESPONSIBILITY
+        return Route.POLICY

@@ -1,0 +1,1 @@
+"""Evaluation of the assistant on question sets written the way its users ask."""
