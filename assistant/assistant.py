@@ -14,8 +14,8 @@ from pathlib import Path
 from assistant.answer import Answer, Writer
 from assistant.corpus import parse_plan, read_plan
 from assistant.embeddings import make_embeddings, model_id
-from assistant.evidence import (COVERAGE_FOUND, Plan, best_rows, best_sentences, best_targets, coverage,
-                                parent_scores, sentence_with)
+from assistant.evidence import (COVERAGE_FOUND, Plan, best_parent, best_rows, best_sentences, best_targets,
+                                coverage, fragment_with, parent_scores, sentence_with)
 from assistant.index import DEFAULT_INDEX_DIR, build_index, open_index
 from assistant.lexicon import Lexicon
 from assistant.passages import make_passages
@@ -25,6 +25,7 @@ from assistant.route import Query, QueryParser, Route
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
 
+_DATE = re.compile(r"20\d\d\s*年")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -113,8 +114,15 @@ class Assistant:
         unmet = self._unmet(q, row.render())
         if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
             return w.row_answer(row, q.aspects, q.english), True, [asdict(row)]
+        if not {"lead", "cooperating"} & q.aspects:  # "when …?" about something the annex does not list
+            return self._policy(q, hits, w, date_asked=True)
+        if "lead" in q.aspects:  # the main text names a few leads itself (三、组织实施)
+            body, found, facts = self._policy(q, hits, w, lead_asked=True)
+            if found:
+                return body, found, facts
+            w.citations.clear()
         clause_id = self._best_clause(hits)
-        nearest = w.quote(clause_id, best_sentences(self.plan, q, hits, clause_id), q.english)
+        nearest = w.quote(clause_id, best_sentences(self.plan, q, hits, clause_id)[0], q.english)
         what = unmet or [("这项工作的牵头和配合单位", "which unit leads or cooperates on this")]
         org = self.plan.clauses["org"]
         general = w.quote("org", [org.sentences[0]], q.english)
@@ -125,28 +133,34 @@ class Assistant:
         ranked = best_targets(self.plan, q, hits)
         if ranked:
             best = ranked[0][0]
-            chosen = [t for t, _ in ranked if t.source == best.source][:3]
+            chosen = [t for t, _ in ranked]
             sentences = {t.id: sentence_with(self.plan, t) for t in chosen}
-            evidence = f"{best.metric} {best.printed} {sentences[best.id]}"
+            evidence = f"{best.metric} {best.printed} {fragment_with(self.plan, best)}"
             unmet = self._unmet(q, " ".join(sentences.values()))
             if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
                 return w.target_answer(chosen, sentences, q.english), True, [asdict(t) for t in chosen]
-        return self._policy(q, hits, w, number_asked=True)
+        return self._policy(q, hits, w, number_asked="number" in q.aspects)
 
-    def _policy(self, q: Query, hits, w: Writer, number_asked: bool = False):
-        parent = next(iter(parent_scores(hits)))
+    def _policy(self, q: Query, hits, w: Writer, number_asked: bool = False, date_asked: bool = False,
+                lead_asked: bool = False):
+        parent = best_parent(self.plan, q, hits)
         if parent in self.plan.annex:
             row = self.plan.annex[parent]
             body, evidence, facts = w.row_quote(row, q.english), row.render(), [asdict(row)]
         else:
-            sents = best_sentences(self.plan, q, hits, parent)
-            body, evidence, facts = w.quote(parent, sents, q.english), "".join(sents), [{"clause": parent, "sentences": sents}]
+            sents, evidence = best_sentences(self.plan, q, hits, parent, prefer=_DATE if date_asked else None)
+            body, facts = w.quote(parent, sents, q.english), [{"clause": parent, "sentences": sents}]
             row = self._lead_row(q, hits, parent)
         unmet = self._unmet(q, evidence)
+        if number_asked and not re.search(r"\d", evidence):
+            unmet.append(("具体数字", "the number"))
+        if date_asked and not _DATE.search(evidence):
+            unmet.append(("具体时间", "a date or deadline"))
+        if lead_asked and "牵头" not in evidence:
+            unmet.append(("牵头单位", "the lead unit"))
         if coverage(q, evidence) >= COVERAGE_FOUND and not unmet:
             return body, True, facts
-        what = unmet or [("这个问题" if not number_asked else "这个数字",
-                          "this" if not number_asked else "this number")]
+        what = unmet or [("这个问题", "this")]
         refusal = self._refusal(what, q.english) + " " + w.nearest(body, q.english)
         if parent not in self.plan.annex and row is not None:
             refusal += " " + w.responsible(row, q.english)

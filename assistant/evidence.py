@@ -2,6 +2,7 @@
 and whether a piece of evidence really speaks to the question (concept coverage)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.corpus import Clause
@@ -48,6 +49,20 @@ def parent_scores(hits: list[Hit]) -> dict[str, float]:
     return scores
 
 
+def best_parent(plan: Plan, query: Query, hits: list[Hit], pool: int = 5) -> str:
+    """Among the ``pool`` best-ranked clauses and rows, the one whose text covers most of the
+    question; ties go to the main text (it says more than the annex row that implements it),
+    then to rank. A light lexical re-ranker: fusion finds candidates, coverage picks."""
+    candidates = list(parent_scores(hits))[:pool]
+
+    def key(item: tuple[int, str]) -> tuple:
+        rank, pid = item
+        texts = [plan.source_text(pid)] if pid in plan.annex else plan.clauses[pid].sentences
+        return (-round(max(coverage(query, t) for t in texts), 1), pid in plan.annex, rank)
+
+    return min(enumerate(candidates), key=key)[1]
+
+
 def best_rows(plan: Plan, query: Query, hits: list[Hit]) -> list[tuple[AnnexRow, float]]:
     """Annex rows ranked by their own score plus the score of the measure they implement, so a
     question phrased like the main text still finds the annex row for it."""
@@ -62,15 +77,21 @@ def best_rows(plan: Plan, query: Query, hits: list[Hit]) -> list[tuple[AnnexRow,
     return sorted(ranked, key=lambda p: -p[1])
 
 
-def best_sentences(plan: Plan, query: Query, hits: list[Hit], clause_id: str, limit: int = 2) -> list[str]:
-    """Up to ``limit`` sentences of one clause, best first by coverage then rank, in document order."""
+def best_sentences(plan: Plan, query: Query, hits: list[Hit], clause_id: str, limit: int = 2,
+                   prefer: re.Pattern | None = None) -> tuple[list[str], str]:
+    """Up to ``limit`` sentences of one clause (in document order) and the single best one, chosen
+    by coverage, then by sentences matching ``prefer`` (e.g. a date when a date is asked), then rank."""
     clause = plan.clauses[clause_id]
     rank = {h.passage.text: i for i, h in enumerate(hits) if h.passage.parent == clause_id}
     body = [s for s in clause.sentences if not (clause.number and s.startswith(f"{clause.number}. ")
                                                 and len(s) < 40)] or list(clause.sentences)
-    scored = sorted(body, key=lambda s: (-round(coverage(query, s), 2), rank.get(s, 999)))
+
+    def key(s: str) -> tuple:
+        return (-round(coverage(query, s), 2), not (prefer and prefer.search(s)), rank.get(s, 999))
+
+    scored = sorted(body, key=key)
     chosen = [s for s in scored[:limit] if coverage(query, s) > 0] or scored[:1]
-    return [s for s in clause.sentences if s in chosen]
+    return [s for s in clause.sentences if s in chosen], scored[0]
 
 
 def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> list[tuple[Target, float]]:
@@ -80,13 +101,18 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> l
     top = max(parents.values(), default=1.0) or 1.0
     ranked = []
     for t in plan.targets:
-        context = sentence_with(plan, t)
+        context = fragment_with(plan, t)
         score = 2 * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
         score += parents.get(t.source, 0.0) / top
         ranked.append((t, score))
     ranked.sort(key=lambda p: -p[1])
-    best = ranked[0][1] if ranked else 0
-    return [(t, s) for t, s in ranked[:limit] if s >= 0.85 * best]
+    if not ranked:
+        return []
+    best = ranked[0][0]
+    need = 0.5 * coverage(query, f"{best.metric} {best.printed}")
+    same = [(t, s) for t, s in ranked if t.source == best.source
+            and coverage(query, f"{t.metric} {t.printed}") >= need > 0]
+    return (same or ranked[:1])[:limit]
 
 
 def sentence_with(plan: Plan, target: Target) -> str:
@@ -97,3 +123,14 @@ def sentence_with(plan: Plan, target: Target) -> str:
         if target.printed in s:
             return s
     return plan.clauses[target.source].text
+
+
+def fragment_with(plan: Plan, target: Target) -> str:
+    """The comma-delimited part of the stating sentence around a target, with the sentence's
+    lead-in ("到 2025 年，…"): what the number is about, without its neighbours' subjects."""
+    sentence = sentence_with(plan, target)
+    if target.source in plan.annex:
+        return f"{plan.annex[target.source].task} {plan.annex[target.source].timeline}"
+    parts = re.split(r"[，；]", sentence)
+    inside = [p for p in parts if target.printed in p or p in target.printed]
+    return " ".join(dict.fromkeys([parts[0], *inside])) if inside else sentence

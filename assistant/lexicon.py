@@ -72,12 +72,13 @@ class Lexicon:
             for name, d in data["details"].items()
         ]
         self.places = _Matcher(data["details"]["place"]["cues"])
+        self.follow_up = _Matcher(data["follow_up"])
         self.synonyms = {fold(k): v for k, v in data["synonyms"].items()}
         self.english = _Matcher(list(data["english"]))
         self._english_terms = {k.lower(): v for k, v in data["english"].items()}
         self.terms: list[str] = data["terms"]
         self.stopwords = frozenset(data["stopwords"])
-        self._all_cues = _Matcher([w for words in data["aspects"].values() for w in words])
+        self._all_cues = _Matcher([w for words in data["aspects"].values() for w in words] + data["follow_up"])
 
     def aspects(self, question: str) -> set[str]:
         """Which of lead / cooperating / timeline / number / list the question asks."""

@@ -15,8 +15,6 @@ from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-_FOLLOW_UP_START = re.compile(r"^\s*(那|那么|那这个|还有|另外|and\b|what about\b|how about\b|also\b|then\b)",
-                              re.IGNORECASE)
 MAX_QUESTION_CHARS = 2000  # longer input is cut before parsing; nothing useful is that long
 
 
@@ -96,10 +94,11 @@ class QueryParser:
                 weight = self.idf[w]
             elif len(w) == 1 or w.isdigit():
                 weight = 0.2  # single characters and bare numbers say little on their own
-            elif len(alts) > 1:
-                weight = 1.0
+            elif len(alts) > 1:  # a colloquial word: as specific as the plan's words for it
+                weight = max((self.idf.get(t, 0.0) for a in alts[1:] for t in self.tokenizer.words(a)),
+                             default=0.0) or 1.0
             else:
-                weight = self.max_idf / 2  # a word the plan never uses: likely a topic it lacks
+                weight = 0.5  # a word the plan never uses: colloquial, or a topic the plan lacks
             concepts.append(Concept(w, alts, weight))
         return concepts
 
@@ -110,13 +109,11 @@ class QueryParser:
         topic, follow_up = question, False
         previous = self._resolve_history(history or [])
         if previous is not None:
-            short = len(fold(question)) <= 16 or len(question.split()) <= 6
-            looks_follow_up = bool(_FOLLOW_UP_START.search(question)) or ("呢" in question and short)
-            if not words and (aspects or looks_follow_up):  # "那配合单位呢？" / "and by when?"
+            short = len(fold(question)) <= 20 if language(question) == "zh" else len(question.split()) <= 12
+            refers_back = bool(self.lexicon.follow_up.find(question)) or "呢" in question
+            if not words or (short and refers_back):  # "那配合单位呢？" / "and by when?" / "这个谁牵头？"
                 topic, follow_up = f"{previous.topic} {question}", True
                 aspects = aspects or previous.aspects
-            elif words and not aspects - {"list"} and looks_follow_up:  # "那尘肺病呢？"
-                aspects, follow_up = previous.aspects, True
         units = self.units.find(question) if not follow_up else self.units.find(topic)
         query = Query(
             question=question, lang=language(question), route=Route.POLICY, aspects=aspects,
@@ -136,11 +133,12 @@ class QueryParser:
     @staticmethod
     def _route(q: Query, has_topic: bool) -> Route:
         roles = {"lead", "cooperating"} & q.aspects
-        if q.units and ("list" in q.aspects or (roles and not has_topic and not q.follow_up)):
+        if q.units and not q.follow_up and (roles or "list" in q.aspects) and (
+                not has_topic or ("list" in q.aspects and roles)):
             return Route.UNIT_LOOKUP
         if roles:
             return Route.RESPONSIBILITY
-        if "number" in q.aspects:
+        if {"number", "quantity"} & q.aspects:
             return Route.TARGET
         if "timeline" in q.aspects:
             return Route.RESPONSIBILITY
