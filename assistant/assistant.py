@@ -154,7 +154,7 @@ class Assistant:
         unmet = self._unmet(q, evidence)
         if number_asked and not re.search(r"\d", evidence):
             unmet.append(("具体数字", "the number"))
-        if date_asked and not _DATE.search(evidence):
+        if date_asked and not _DATE.search("".join(facts[0].get("sentences", [evidence]))):
             unmet.append(("具体时间", "a date or deadline"))
         if lead_asked and "牵头" not in evidence:
             unmet.append(("牵头单位", "the lead unit"))

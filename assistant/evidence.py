@@ -91,6 +91,9 @@ def best_sentences(plan: Plan, query: Query, hits: list[Hit], clause_id: str, li
 
     scored = sorted(body, key=key)
     chosen = [s for s in scored[:limit] if coverage(query, s) > 0] or scored[:1]
+    if prefer and not any(prefer.search(s) for s in chosen):
+        dated = [s for s in scored if prefer.search(s)]
+        chosen = (chosen[: limit - 1] + dated[:1]) if dated else chosen
     return [s for s in clause.sentences if s in chosen], scored[0]
 
 
@@ -104,15 +107,30 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> l
         context = fragment_with(plan, t)
         score = 2 * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
         score += parents.get(t.source, 0.0) / top
+        if "number" in query.aspects and any(ch.isdigit() for ch in t.value):
+            score += 0.5  # "how many" wants a count, not a milestone such as 全部完成
         ranked.append((t, score))
     ranked.sort(key=lambda p: -p[1])
     if not ranked:
         return []
+    # Greedy cover: a target from the same clause or row joins the answer only if it states a
+    # concept of the question that the targets already chosen do not ("2 个…中心, 8 个…基地").
     best = ranked[0][0]
-    need = 0.5 * coverage(query, f"{best.metric} {best.printed}")
-    same = [(t, s) for t, s in ranked if t.source == best.source
-            and coverage(query, f"{t.metric} {t.printed}") >= need > 0]
-    return (same or ranked[:1])[:limit]
+    chosen = [ranked[0]]
+    covered = _covered(query, f"{best.metric} {best.printed}")
+    for t, s in ranked[1:]:
+        if t.source != best.source or len(chosen) >= limit:
+            continue
+        new = _covered(query, f"{t.metric} {t.printed}") - covered
+        if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen):
+            chosen.append((t, s))
+            covered |= new
+    return chosen
+
+
+def _covered(query: Query, text: str) -> set:
+    folded = fold(text)
+    return {c for c in query.concepts if any(fold(a) in folded for a in c.alternatives)}
 
 
 def sentence_with(plan: Plan, target: Target) -> str:

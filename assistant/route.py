@@ -15,7 +15,8 @@ from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-MAX_QUESTION_CHARS = 2000  # longer input is cut before parsing; nothing useful is that long
+MAX_QUESTION_CHARS = 2000
+WEAK_TOPIC = 3.5  # total concept weight below which a question cannot stand alone (≈ one specific term)  # longer input is cut before parsing; nothing useful is that long
 
 
 class Route(str, Enum):
@@ -110,8 +111,11 @@ class QueryParser:
         previous = self._resolve_history(history or [])
         if previous is not None:
             short = len(fold(question)) <= 20 if language(question) == "zh" else len(question.split()) <= 12
-            refers_back = bool(self.lexicon.follow_up.find(question)) or "呢" in question
-            if not words or (short and refers_back):  # "那配合单位呢？" / "and by when?" / "这个谁牵头？"
+            refers_back = short and (bool(self.lexicon.follow_up.find(question)) or "呢" in question)
+            weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC
+            if refers_back and not aspects - {"list"} and not weak_topic:  # "那尘肺病呢？": new topic, same ask
+                aspects, follow_up = previous.aspects, True
+            elif weak_topic or (refers_back and aspects):  # "那配合单位呢？", "什么时候完成？": same topic
                 topic, follow_up = f"{previous.topic} {question}", True
                 aspects = aspects or previous.aspects
         units = self.units.find(question) if not follow_up else self.units.find(topic)
