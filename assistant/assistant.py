@@ -192,7 +192,8 @@ class Assistant:
                               "contact": ("办理渠道（App、网址、电话或地址）",
                                           "how or where to apply (app, website, phone or address)")}[d.name])
         unmet += [(f"{p}的相关政策", f"anything about {p}") for p in q.places if p not in evidence]
-        unmet += [(f"{y} 年的安排", f"anything for the year {y}") for y in q.unknown_years]
+        if q.unknown_years:  # the year is not repeated: every number an answer states must be cited
+            unmet.append(("所问年份的目标或安排", "any target or plan for the year asked"))
         return unmet
 
     @staticmethod

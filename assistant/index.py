@@ -128,6 +128,8 @@ def open_index(root: Path, model: str, embeddings) -> Index | None:
         data = json.loads((live / "passages.json").read_text(encoding="utf-8"))
         passages = [Passage(**d["passage"]) for d in data]
         tokens = [d["tokens"] for d in data]
+        if not (live / "chroma" / "chroma.sqlite3").is_file():
+            return None
         client = _chroma_client(live / "chroma")
         collection = client.get_collection(COLLECTION, embedding_function=embedding_function(embeddings, model))
         if collection.count() != len(passages) or manifest.get("passages") != len(passages):

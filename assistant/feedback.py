@@ -1,0 +1,241 @@
+"""👍/👎 feedback on answers, kept in a local SQLite file so it survives restarts and can be reviewed.
+
+Why SQLite: one file, no server, safe under several threads and processes. The file is opened in
+WAL mode (readers never block the writer), every write is one short ``BEGIN IMMEDIATE`` transaction
+with a busy timeout, and the schema is versioned (``schema_version``) so later columns arrive by
+migration instead of by hand. Every SQLite failure surfaces as ``FeedbackError``: callers (the web
+chat) log it and carry on, so a locked or corrupt database never stops answering.
+
+Command line::
+
+    python -m assistant.feedback export [--format csv|jsonl] [--db PATH] [--output FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sqlite3
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "feedback.sqlite3"
+VERDICTS = ("up", "down")
+FIELDS = ("id", "created_at", "updated_at", "question", "answer", "citations", "verdict", "comment",
+          "found", "route", "lang")
+
+# Each entry moves the schema one version up; never edit a released one, append a new one.
+MIGRATIONS: list[str] = [
+    # 1: the feedback itself
+    """CREATE TABLE feedback (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           created_at TEXT NOT NULL,
+           question TEXT NOT NULL,
+           answer TEXT NOT NULL,
+           citations TEXT NOT NULL DEFAULT '[]',
+           verdict TEXT NOT NULL CHECK (verdict IN ('up', 'down')),
+           comment TEXT NOT NULL DEFAULT ''
+       );
+       CREATE INDEX feedback_created ON feedback (created_at);""",
+    # 2: what kind of answer it was, and when the comment was last changed
+    """ALTER TABLE feedback ADD COLUMN found INTEGER;
+       ALTER TABLE feedback ADD COLUMN route TEXT NOT NULL DEFAULT '';
+       ALTER TABLE feedback ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+       ALTER TABLE feedback ADD COLUMN updated_at TEXT;""",
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class FeedbackError(RuntimeError):
+    """The feedback database could not be read or written (locked, corrupt, unwritable …)."""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("ASSISTANT_FEEDBACK_DB") or DEFAULT_DB)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class FeedbackStore:
+    """Append-only store of verdicts on answers (comments may be added to a verdict later).
+
+    Nothing touches the file until the first call, so constructing a store never fails; each call
+    opens its own short-lived connection, which makes the store safe to share between threads.
+    """
+
+    def __init__(self, path: str | Path | None = None, timeout: float = 5.0, max_versions: int | None = None):
+        self.path = Path(path) if path else default_path()
+        self.timeout = timeout
+        self._target = SCHEMA_VERSION if max_versions is None else max_versions  # tests stop early
+        self._lock = threading.Lock()  # one writer per process at a time: less busy-waiting in SQLite
+        self._ready = False
+
+    # --- connection and schema ----------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        con = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA busy_timeout = %d" % int(self.timeout * 1000))
+            if not self._ready:
+                self._prepare(con)
+            return con
+        except (sqlite3.Error, OSError) as e:
+            if con is not None:
+                con.close()
+            raise FeedbackError(f"feedback database {self.path}: {e}") from e
+
+    def _prepare(self, con: sqlite3.Connection) -> None:
+        """WAL mode and migrations up to the current schema version (once per store)."""
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            current = con.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            for version in range(current + 1, self._target + 1):
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute("INSERT INTO schema_version VALUES (?, ?)", (version, _now()))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self._ready = True
+
+    def _open(self):
+        return _Closing(self._connect())
+
+    def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            with self._open() as con:
+                return con.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise FeedbackError(f"feedback database {self.path}: {e}") from e
+
+    def version(self) -> int:
+        """The schema version the file is at."""
+        return self._read("SELECT MAX(version) FROM schema_version")[0][0]
+
+    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        """One statement in its own immediate transaction; retried briefly if the file is busy."""
+        deadline = time.monotonic() + self.timeout
+        with self._lock:
+            while True:
+                try:
+                    with self._open() as con:
+                        con.execute("BEGIN IMMEDIATE")
+                        try:
+                            cur = con.execute(sql, params)
+                            con.execute("COMMIT")
+                            return cur
+                        except BaseException:
+                            con.execute("ROLLBACK")
+                            raise
+                except sqlite3.OperationalError as e:
+                    busy = "locked" in str(e) or "busy" in str(e)
+                    if not busy or time.monotonic() > deadline:
+                        raise FeedbackError(f"feedback database {self.path}: {e}") from e
+                    time.sleep(0.05)
+                except sqlite3.Error as e:
+                    raise FeedbackError(f"feedback database {self.path}: {e}") from e
+
+    # --- API ---------------------------------------------------------------------------------
+    def add(self, question: str, answer: str, citations: Iterable | str = (), verdict: str = "up",
+            comment: str = "", found: bool | None = None, route: str = "", lang: str = "") -> int:
+        """Record one verdict ('up' or 'down'); returns the row id (to attach a comment later)."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
+        cites = citations if isinstance(citations, str) else json.dumps(list(citations), ensure_ascii=False)
+        cur = self._write(
+            "INSERT INTO feedback (created_at, question, answer, citations, verdict, comment, found, route, lang)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), question, answer, cites, verdict, comment or "", None if found is None else int(found),
+             route, lang))
+        return cur.lastrowid
+
+    def set_comment(self, row_id: int, comment: str) -> None:
+        """Attach (or replace) the free-text comment of a verdict already recorded."""
+        cur = self._write("UPDATE feedback SET comment = ?, updated_at = ? WHERE id = ?",
+                          (comment or "", _now(), int(row_id)))
+        if cur.rowcount == 0:
+            raise FeedbackError(f"no feedback row {row_id}")
+
+    def rows(self) -> list[dict]:
+        """Every row, oldest first, citations decoded from JSON."""
+        cols = {r[1] for r in self._read("PRAGMA table_info(feedback)")}
+        out = [dict(r) for r in self._read(f"SELECT {', '.join(f for f in FIELDS if f in cols)} FROM feedback ORDER BY id")]
+        for r in out:
+            r["citations"] = json.loads(r["citations"] or "[]")
+        return out
+
+    def count(self) -> int:
+        return self._read("SELECT COUNT(*) FROM feedback")[0][0]
+
+    def export(self, out: io.TextIOBase, fmt: str = "csv") -> int:
+        """Write every row as CSV (citations as a JSON string) or JSON lines; returns the count."""
+        rows = self.rows()
+        if fmt == "jsonl":
+            for r in rows:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        elif fmt == "csv":
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else list(FIELDS), lineterminator="\n")
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({**r, "citations": json.dumps(r["citations"], ensure_ascii=False)})
+        else:
+            raise ValueError(f"unknown format {fmt!r}: use csv or jsonl")
+        return len(rows)
+
+
+class _Closing:
+    """``with`` for a connection that closes it (sqlite3's own context manager only commits)."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.con
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m assistant.feedback", description="Feedback on answers.")
+    sub = p.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("export", help="write every feedback row to stdout (or --output)")
+    ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    ex.add_argument("--db", help=f"database file (default: $ASSISTANT_FEEDBACK_DB or {DEFAULT_DB.name})")
+    ex.add_argument("--output", "-o", help="file to write instead of stdout")
+    args = p.parse_args(argv)
+    path = Path(args.db) if args.db else default_path()
+    if not path.exists():
+        print(f"error: no feedback database at {path}", file=sys.stderr)
+        return 1
+    store = FeedbackStore(path)
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as f:
+                n = store.export(f, args.format)
+        else:
+            n = store.export(sys.stdout, args.format)
+    except FeedbackError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{n} rows exported from {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The chat tab: ask, watch the answer stream in, check every source beside it, rate it.
+
+The tab only calls ``Engine.ask`` and draws what comes back (``web.conversation``); the
+conversation lives in the browser (gr.BrowserState) as JSON turns, so answers and their sources
+survive a new question and a page reload.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+
+import gradio as gr
+
+from assistant.route import MAX_QUESTION_CHARS
+from web import conversation as conv
+from web.html import esc, highlight_terms
+from web.services import Engine, Feedback
+from web.sources import panel
+
+log = logging.getLogger("web")
+
+EXAMPLES = [
+    ("职工 · Workers", ["评上技师有啥补贴？", "住房公积金能交房租吗？"]),
+    ("工会 · Union staff", ["尘肺病防治谁牵头？", "市总工会牵头哪些任务？"]),
+    ("English", ["who leads the 尘肺病 action"]),
+]
+
+WELCOME = """<div class="welcome"><b>慈溪产业工人队伍建设改革 · 政策问答</b>
+<p>我只依据 2019 年《新时代慈溪产业工人队伍建设改革实施方案》（慈党发〔2019〕78号）及其附件
+《重点任务责任分工》回答：24 项措施、57 项任务的牵头和配合单位、时间进度和目标。每个回答都标出处 [1]，右侧显示原文。</p>
+<p class="welcome-no">我不知道：这份文件以外的政策、2019 年以后的调整、文件没写的金额、申请渠道和办理地点——文件没写的，
+我会直说。回答不是法律意见，办事请以主管部门为准。 · I answer in English too, only from this plan.</p></div>"""
+
+PLACEHOLDER = "<b>问一个关于这份实施方案的问题</b><br>例如：住房公积金能交房租吗？尘肺病防治谁牵头？"
+STREAM_DELAY = 0.025  # seconds between streamed chunks: visible progress, < 1 s per answer
+
+
+def browser_secret() -> str:
+    """Encryption key of the browser-side conversation. Set ASSISTANT_BROWSER_SECRET to keep
+    conversations readable across server restarts; otherwise each start uses a fresh key."""
+    return os.environ.get("ASSISTANT_BROWSER_SECRET") or secrets.token_urlsafe(24)
+
+
+def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> None:
+    """Lay out the chat tab inside the current gr.Tab and wire its events."""
+    plan = assistant.plan
+    turns = gr.BrowserState([], storage_key="cixi-plan-chat-v1", secret=browser_secret())
+    pending = gr.State(None)  # the feedback row a comment will be attached to
+
+    gr.HTML(WELCOME, elem_id="welcome")
+    with gr.Row(elem_id="chat-row", equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            chatbot = gr.Chatbot(elem_id="chat", label="对话 Chat", height="62vh", min_height=360,
+                                 feedback_options=["Like", "Dislike"], group_consecutive_messages=False,
+                                 placeholder=PLACEHOLDER, buttons=["copy"])
+            with gr.Row(elem_id="ask-row"):
+                box = gr.Textbox(show_label=False, placeholder="输入问题，中文或英文 · Ask in Chinese or English",
+                                 lines=1, max_lines=4, max_length=MAX_QUESTION_CHARS, scale=6,
+                                 elem_id="ask-box", autofocus=True)
+                send = gr.Button("提问 Ask", variant="primary", scale=1, min_width=90, elem_id="ask-btn")
+            with gr.Group(visible=False, elem_id="feedback-box") as fb_box:
+                fb_note = gr.Markdown(elem_id="feedback-note")
+                fb_text = gr.Textbox(label="补充说明（可选）· Comment (optional)", lines=2, max_length=2000,
+                                     elem_id="feedback-comment")
+                with gr.Row():
+                    fb_send = gr.Button("提交说明 Send", size="sm", elem_id="feedback-send")
+                    fb_close = gr.Button("关闭 Close", size="sm", elem_id="feedback-close")
+            example_buttons = []
+            with gr.Column(elem_id="examples"):
+                for label, questions in EXAMPLES:
+                    with gr.Row(elem_classes="example-row"):
+                        gr.HTML(f'<span class="ex-label">{label}</span>', elem_classes="ex-label-box")
+                        for q in questions:
+                            example_buttons.append(gr.Button(q, size="sm", elem_classes="example"))
+            clear = gr.Button("🗑 新对话 New chat", size="sm", elem_id="new-chat")
+        with gr.Column(scale=2, min_width=300, elem_id="sources-col"):
+            sources = gr.HTML(panel(plan, None, 0, []), elem_id="sources-panel")
+
+    def view(items: list[dict]):
+        return gr.Chatbot(value=conv.messages(items, assistant), feedback_value=conv.feedback_values(items))
+
+    def side(items: list[dict], k: int | None = None) -> str:
+        if not items:
+            return panel(plan, None, 0, [])
+        k = len(items) - 1 if k is None else k
+        return panel(plan, items[k], k + 1, highlight_terms(items[k]["q"], assistant))
+
+    def respond(question: str, stored):
+        question = (question or "").strip()
+        items = conv.clean(stored)
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        shown = conv.messages(items, assistant) + [{"role": "user", "content": esc(question)},
+                                                   {"role": "assistant", "content": conv.PENDING}]
+        yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
+        try:
+            turn = conv.make_turn(engine.ask(question, conv.history(items)))
+        except Exception:  # an engine failure must not take the page down
+            log.exception("ask failed: %r", question)
+            turn = conv.error_turn(question, "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
+        for partial in conv.chunks(turn["answer"]):
+            shown[-1] = {"role": "assistant", "content": conv.streaming_html(partial)}
+            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            time.sleep(STREAM_DELAY)
+        items = (items + [turn])[-conv.MAX_TURNS:]
+        yield view(items), side(items), items, gr.skip(), gr.skip()
+
+    outputs = [chatbot, sources, turns, box, fb_box]
+    box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_name="ask")
+    send.click(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
+    for b in example_buttons:
+        b.click(respond, [b, turns], outputs, concurrency_id="ask", api_visibility="private")
+
+    def restore(stored):
+        items = conv.clean(stored)
+        return view(items), side(items)
+
+    demo.load(restore, [turns], [chatbot, sources], api_visibility="private")
+
+    def select(stored, data: gr.SelectData):
+        items = conv.clean(stored)
+        k = _turn_index(data.index)
+        return side(items, k) if k is not None and k < len(items) else gr.skip()
+
+    chatbot.select(select, [turns], [sources], api_visibility="private")
+
+    def like(stored, data: gr.LikeData):
+        items = conv.clean(stored)
+        k = _turn_index(data.index)
+        if k is None or k >= len(items):
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        if data.liked not in (True, False):  # the thumb was clicked off again
+            items[k]["feedback"] = None
+            return items, gr.Group(visible=False), "", None, ""
+        verdict = "up" if data.liked else "down"
+        items[k]["feedback"] = "Like" if data.liked else "Dislike"
+        row = feedback.record(items[k], verdict)
+        thumb = "👍" if data.liked else "👎"
+        note = (f"已记录 {thumb}（第 {k + 1} 问）。想补充哪里好、哪里不对吗？ · Recorded. Add a comment if you like:"
+                if row is not None else
+                f"⚠️ {thumb} 暂时无法保存（已记入日志），不影响继续提问。 · Feedback could not be saved right now.")
+        return items, gr.Group(visible=True), note, row, ""
+
+    chatbot.like(like, [turns], [turns, fb_box, fb_note, pending, fb_text], api_visibility="private")
+
+    def comment(row, text: str):
+        text = (text or "").strip()
+        if not text:
+            return "请先写几句说明，或点「关闭」。 · Type a comment first, or close.", gr.skip()
+        if feedback.comment(row, text):
+            return "✅ 谢谢！说明已保存。 · Thank you, saved.", ""
+        return "⚠️ 说明暂时无法保存（已记入日志）。 · The comment could not be saved.", gr.skip()
+
+    fb_send.click(comment, [pending, fb_text], [fb_note, fb_text], api_visibility="private")
+    fb_text.submit(comment, [pending, fb_text], [fb_note, fb_text], api_visibility="private")
+    fb_close.click(lambda: (gr.Group(visible=False), None), None, [fb_box, pending], api_visibility="private")
+
+    def new_chat():
+        return view([]), side([]), [], gr.Group(visible=False)
+
+    clear.click(new_chat, None, [chatbot, sources, turns, fb_box], api_visibility="private")
+
+
+def _turn_index(index) -> int | None:
+    """Chat message index (user, assistant, user, …) → turn number."""
+    if isinstance(index, (list, tuple)):
+        index = index[0] if index else None
+    return index // 2 if isinstance(index, int) else None

@@ -1,0 +1,93 @@
+"""A conversation as plain JSON turns, and how it is drawn as chat messages.
+
+Why turns and not chat messages: the browser keeps the conversation (gr.BrowserState), and what
+must survive a reload is the answer *with its citations*. A turn stores the question, the engine's
+answer and citations exactly as ``Answer`` gave them; messages, the sources section in each
+message and the sources panel are all redrawn from turns, so a restored chat looks the same.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict
+
+from web.html import esc, highlight_terms
+from web.sources import details
+
+MAX_TURNS = 40  # kept in the browser; localStorage holds a few MB
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+
+NOT_FOUND_LABEL = "⚠️ 文件没有直接回答这个问题 · The plan does not answer this directly"
+PENDING = '<div class="pending">正在查阅文件… · Searching the plan…</div>'
+
+
+def make_turn(answer) -> dict:
+    """The JSON record of one question and the engine's answer (nothing added, nothing judged)."""
+    return {"q": answer.question, "answer": answer.answer, "found": bool(answer.found), "route": answer.route,
+            "lang": answer.lang, "citations": [asdict(c) for c in answer.citations], "feedback": None,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def error_turn(question: str, message: str) -> dict:
+    return {"q": question, "answer": message, "found": False, "route": "error", "lang": "zh",
+            "citations": [], "feedback": None, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "error": True}
+
+
+def clean(turns) -> list[dict]:
+    """Turns read back from the browser: anything malformed is dropped, never trusted."""
+    out = []
+    for t in turns if isinstance(turns, list) else []:
+        if isinstance(t, dict) and isinstance(t.get("q"), str) and isinstance(t.get("answer"), str):
+            cites = [c for c in t.get("citations") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
+            out.append({**t, "citations": cites})
+    return out[-MAX_TURNS:]
+
+
+def history(turns: list[dict]) -> list[str]:
+    """Earlier questions, for the engine's follow-up handling."""
+    return [t["q"] for t in turns if not t.get("error")]
+
+
+def answer_text_html(text: str) -> str:
+    """The answer with its [n] markers as superscripts (the text itself is unchanged)."""
+    return _MARKER.sub(r'<sup class="cite">[\1]</sup>', esc(text))
+
+
+def answer_html(turn: dict, plan, terms: list[str]) -> str:
+    """One assistant message: the answer (with a visible note when the plan is silent) and the
+    collapsible sources section, so the citations stay attached to this very message."""
+    cls = "answer" if turn.get("found") else "answer notfound"
+    label = "" if turn.get("found") or turn.get("error") else f'<div class="nf-label">{esc(NOT_FOUND_LABEL)}</div>'
+    body = f'<div class="{cls}">{label}<div class="answer-text">{answer_text_html(turn["answer"])}</div></div>'
+    return body + details(plan, turn.get("citations") or [], terms)
+
+
+def streaming_html(partial: str) -> str:
+    return f'<div class="answer streaming"><div class="answer-text">{answer_text_html(partial)}▍</div></div>'
+
+
+def messages(turns: list[dict], assistant) -> list[dict]:
+    out = []
+    for t in turns:
+        terms = highlight_terms(t["q"], assistant)
+        out.append({"role": "user", "content": esc(t["q"])})
+        out.append({"role": "assistant", "content": answer_html(t, assistant.plan, terms)})
+    return out
+
+
+def feedback_values(turns: list[dict]) -> list[str | None]:
+    """Thumb state per assistant message, so a reload shows what was already rated."""
+    return [t.get("feedback") for t in turns]
+
+
+def chunks(text: str, parts: int = 24):
+    """Growing prefixes of ``text`` for streaming (about ``parts`` steps, whole markers only)."""
+    step = max(2, len(text) // parts)
+    i = step
+    while i < len(text):
+        m = _MARKER.search(text, max(0, i - 3))
+        if m and m.start() < i < m.end():
+            i = m.end()  # never show half a marker like "[1"
+        yield text[:i]
+        i += step
+    yield text
