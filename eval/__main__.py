@@ -1,59 +1,64 @@
-"""``python -m eval [--questions FILE] [--show-failures]``: accuracy of the assistant on a question set."""
+"""``python -m eval [--questions FILE] [--system NAME ...] [--show-failures]``
+
+Runs each system on the same questions and prints and writes the figures: eval/report.md,
+eval/report.json and eval/accuracy_by_route.png (a run on another --questions file writes nothing
+unless --out is given). Deterministic: the same inputs give the same accuracy figures.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from eval.metrics import QUESTIONS_FILE, load_questions, score, summarise
+from eval.report import EVAL_DIR, comparison, table, write_chart, write_json, write_markdown
+from eval.systems import SYSTEMS, make_system
 
 
-def run_assistant(assistant, items: list[dict]) -> list[dict]:
-    from assistant.evidence import parent_scores
-
-    results = []
+def evaluate(system, items: list[dict]) -> tuple[dict, list[dict]]:
+    rows, failures = [], []
     for item in items:
-        start = time.perf_counter()
-        answer = assistant.ask(item["question"], item.get("history"))
-        elapsed = (time.perf_counter() - start) * 1000
-        q = assistant.parser.parse(item["question"], item.get("history"))
-        ranked = list(parent_scores(assistant.search.search(q.topic, q.expansions)))
-        results.append({"answer": answer.answer, "found": answer.found, "route": answer.route,
-                        "citations": [{"id": c.id} for c in answer.citations], "ranked": ranked,
-                        "elapsed_ms": elapsed})
-    return results
-
-
-def table(summary: dict) -> str:
-    cols = ["n", "correct", "answer", "citation", "refusal", "false_refusals", "r@1", "r@5", "mrr", "p50_ms", "p95_ms"]
-    lines = ["| slice | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    for key, m in summary.items():
-        cells = [f"{m[c]:.3f}" if isinstance(m[c], float) and not c.endswith("ms") else
-                 f"{m[c]:.1f}" if c.endswith("ms") else str(m[c]) for c in cols]
-        lines.append(f"| {key} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        result = system.run(item)
+        marks = score(item, result)
+        rows.append((item, marks))
+        if not marks["correct"]:
+            failures.append({"id": item["id"], "question": item["question"], "gold": item["gold"],
+                             "cite": item["cite"], "found": item["found"], "got_found": result["found"],
+                             "got_cites": [c["id"] for c in result["citations"]], "answer": result["answer"][:400]})
+    return summarise(rows), failures
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval")
+    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     p.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    p.add_argument("--system", action="append", choices=SYSTEMS, help="run only this system (repeatable)")
+    p.add_argument("--out", type=Path, help="folder for report files (default: eval/ for the default set)")
     p.add_argument("--show-failures", action="store_true")
     args = p.parse_args(argv)
-    from assistant import Assistant
-
-    items = load_questions(args.questions)
-    assistant = Assistant()
-    results = run_assistant(assistant, items)
-    rows = [(item, score(item, r)) for item, r in zip(items, results)]
-    print(table(summarise(rows)))
+    try:
+        items = load_questions(args.questions)
+    except (OSError, ValueError) as e:
+        print(f"error: cannot read questions from {args.questions}: {e}", file=sys.stderr)
+        return 2
+    summaries, failures = {}, {}
+    for name in args.system or SYSTEMS:
+        print(f"running {name} on {len(items)} questions …", file=sys.stderr)
+        summaries[name], failures[name] = evaluate(make_system(name), items)
+    print(comparison(summaries))
+    for name, s in summaries.items():
+        print(f"\n## {name}\n{table(s)}")
     if args.show_failures:
-        for (item, marks), r in zip(rows, results):
-            if not marks["correct"]:
-                bad = [k for k in ("answer", "citation", "refusal") if not marks[k]]
-                print(f"\n{item['id']} [{item['route']}→{r['route']}] {item['question']}  fails: {bad}")
-                print(f"  gold {item['gold']} cite {item['cite']} found {item['found']}")
-                print(f"  got  found {r['found']} cites {[c['id'] for c in r['citations']]}: {r['answer'][:300]}")
+        for name, fs in failures.items():
+            for f in fs:
+                print(f"\n[{name}] {f['id']} {f['question']}\n  gold {f['gold']} cite {f['cite']} found {f['found']}"
+                      f"\n  got found {f['got_found']} cites {f['got_cites']}: {f['answer'][:300]}")
+    out = args.out or (EVAL_DIR if args.questions == QUESTIONS_FILE and not args.system else None)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        write_markdown(summaries, str(args.questions.name), out / "report.md")
+        write_json(summaries, failures, out / "report.json")
+        write_chart(summaries, out / "accuracy_by_route.png")
+        print(f"\nwrote {out / 'report.md'}, report.json, accuracy_by_route.png", file=sys.stderr)
     return 0
 
 
