@@ -73,13 +73,13 @@ class Writer:
         inherited = row.lead_cell == "inherited"
         if english:
             parts = {
-                "lead": f"Lead unit: {self.unit(row.lead, True)}"
+                "lead": f"lead unit {self.unit(row.lead, True)}"
                         + (" (a merged cell in the annex table, carried down from the row above)" if inherited else ""),
                 "cooperating": f"cooperating units: {self.unit_list(coops, True)}" if coops
                                else "the annex lists no cooperating unit for this task",
                 "timeline": f"timeline: {row.timeline}",
             }
-            head = f"For “{row.task}”"
+            head = f"Task “{row.task}”"
         else:
             parts = {
                 "lead": f"牵头单位：{row.lead}" + ("（附件表中为合并单元格，沿用上方单位）" if inherited else ""),
@@ -89,8 +89,9 @@ class Writer:
             head = f"“{row.task}”"
         order = [a for a in ("lead", "cooperating", "timeline") if a in aspects]
         order += [a for a in ("lead", "cooperating", "timeline") if a not in order]
-        sep = "; " if english else "；"
-        return f"{head}{', ' if english else '——'}{sep.join(parts[a] for a in order)}。{mark}".replace("。[", ". [" if english else "。[")
+        if english:
+            return f"{head}: {'; '.join(parts[a] for a in order)}. {mark}"
+        return f"{head}——{'；'.join(parts[a] for a in order)}。{mark}"
 
     # --- unit look-up ----------------------------------------------------------------------
     def unit_tasks(self, unit: str, role: str, rows: dict[str, list[AnnexRow]], english: bool) -> str:
@@ -121,10 +122,13 @@ class Writer:
             mark = self.cite(t.source, sentences[t.id] if t.source not in self.plan.annex else None)
             when = _year_phrase(t, sentences[t.id], english)
             if english:
-                out.append(f"{t.metric}: “{t.printed}”{when} {mark}")
+                out.append(f"the plan's target for {t.metric} is “{t.printed}”{when} {mark}")
             else:
                 out.append(f"{t.metric}：“{t.printed}”{when}{mark}")
-        return ("; ".join(out) + ".") if english else "；".join(out) + "。"
+        if english:
+            text = "; ".join(out) + "."
+            return text[0].upper() + text[1:]
+        return "；".join(out) + "。"
 
     # --- policy ----------------------------------------------------------------------------
     def quote(self, clause_id: str, sentences: list[str], english: bool) -> str:

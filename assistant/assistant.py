@@ -170,7 +170,7 @@ class Assistant:
             body, facts = w.quote(parent, sents, q.english), [{"clause": parent, "sentences": sents}]
             row = self._lead_row(q, hits, parent)
         unmet = self._unmet(q, evidence)
-        if number_asked and not re.search(r"\d", evidence):
+        if number_asked and not unmet and not re.search(r"\d", evidence):
             unmet.append(("具体数字", "the number"))
         if date_asked and not _DATE.search("".join(facts[0].get("sentences", [evidence]))):
             unmet.append(("具体时间", "a date or deadline"))

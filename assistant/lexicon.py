@@ -7,6 +7,7 @@ Chinese entries match as substrings of the folded question; English entries matc
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,13 +46,18 @@ class _Matcher:
         return hits
 
     def remove(self, question: str) -> str:
-        """The question with every cue phrase cut out (what is left is the topic)."""
-        text = question
-        for p, pattern in self.english:
-            text = pattern.sub(" ", text.lower()) if pattern.search(text.lower()) else text
+        """The question with every cue phrase cut out (what is left is the topic). Overlapping
+        cues ("负责哪些" and "哪些工作") are both removed."""
+        text = unicodedata.normalize("NFKC", question).lower()
+        for _, pattern in self.english:
+            text = pattern.sub(" ", text)
+        cut = [False] * len(text)
         for p in self.chinese:
-            text = text.replace(p, " ")
-        return text
+            start = text.find(p)
+            while start >= 0:
+                cut[start:start + len(p)] = [True] * len(p)
+                start = text.find(p, start + 1)
+        return "".join(" " if c else ch for ch, c in zip(text, cut))
 
 
 @dataclass(frozen=True)
