@@ -40,17 +40,19 @@ class _Matcher:
         for p in self.chinese:
             if p in folded and not any(p in h for h in hits):
                 hits.append(p)
-        for p, pattern in self.english:
-            if pattern.search(lowered) and not any(p in h for h in hits):
-                hits.append(p)
+        if self.english and _LATIN.search(question):  # most questions hold no English at all
+            for p, pattern in self.english:
+                if pattern.search(lowered) and not any(p in h for h in hits):
+                    hits.append(p)
         return hits
 
     def remove(self, question: str) -> str:
         """The question with every cue phrase cut out (what is left is the topic). Overlapping
         cues ("负责哪些" and "哪些工作") are both removed."""
         text = unicodedata.normalize("NFKC", question).lower()
-        for _, pattern in self.english:
-            text = pattern.sub(" ", text)
+        if _LATIN.search(text):
+            for _, pattern in self.english:
+                text = pattern.sub(" ", text)
         cut = [False] * len(text)
         for p in self.chinese:
             start = text.find(p)

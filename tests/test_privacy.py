@@ -1,0 +1,68 @@
+"""Nothing leaves the machine: the CLI and the web app run under a guard that refuses and records
+any connection or name lookup that is not to loopback (covers chromadb, gradio, jieba, the model)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUARD = Path(__file__).resolve().parent / "netguard"
+
+
+def guarded_env(index_dir: Path, log: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "GRADIO_", "ANONYMIZED"))}
+    return {**env, "PYTHONPATH": str(GUARD), "NETGUARD_LOG": str(log), "ASSISTANT_INDEX_DIR": str(index_dir),
+            "ASSISTANT_FEEDBACK_DB": str(log.with_suffix(".sqlite3"))}
+
+
+def test_guard_is_active(tmp_path):
+    log = tmp_path / "net.log"
+    code = "import urllib.request\ntry:\n urllib.request.urlopen('http://example.com', timeout=3)\nexcept Exception as e: print(e)"
+    out = subprocess.run([sys.executable, "-c", code], env=guarded_env(tmp_path, log), capture_output=True, text=True)
+    assert "netguard" in out.stdout and "example.com" in log.read_text()
+
+
+def test_cli_build_and_answer_make_no_outbound_connection(tmp_path):
+    """A build from nothing and a batch of answers, with the library environment variables unset
+    (the code itself must turn telemetry and hub look-ups off)."""
+    log = tmp_path / "net.log"
+    env = guarded_env(tmp_path / "index", log)
+    questions = "尘肺病防治谁牵头？\nwho leads the 尘肺病 action\n住房公积金能交房租吗？\n".encode()
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "-"], input=questions, cwd=ROOT,
+                         env=env, capture_output=True, timeout=300)
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    assert "市卫生健康局" in out.stdout.decode()
+    assert not log.exists() or log.read_text() == "", log.read_text()
+
+
+def test_web_app_answering_makes_no_outbound_connection(tmp_path):
+    from gradio_client import Client
+
+    log = tmp_path / "net.log"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+                            env=guarded_env(tmp_path / "index", log), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        client = Client(url, verbose=False)
+        result = client.predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
+        assert "市卫生健康局" in str(result)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert not log.exists() or log.read_text() == "", log.read_text() + output[-2000:]
