@@ -33,5 +33,8 @@ eval: build
 bench: build
 	$(PY) -m eval.bench
 
+load: build  ## 50 concurrent chat sessions against the web app on 127.0.0.1, bounded in time
+	$(PY) -m eval.load
+
 clean:
 	rm -rf index .pytest_cache

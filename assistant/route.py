@@ -118,13 +118,15 @@ class QueryParser:
         if previous is not None:
             short = len(fold(question)) <= 20 if language(question) == "zh" else len(question.split()) <= 12
             refers_back = short and (bool(self.lexicon.follow_up.find(question)) or "呢" in question)
-            weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC
+            weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC \
+                and not self.units.find(question)  # "市总工会牵头哪些任务？" stands on its own
             if refers_back and not aspects - {"list"} and not weak_topic:  # "那尘肺病呢？": new topic, same ask
                 aspects, follow_up = previous.aspects, True
             elif weak_topic or (refers_back and aspects):  # "那配合单位呢？", "什么时候完成？": same topic
                 topic, follow_up = f"{previous.topic} {question}", True
                 aspects = aspects or previous.aspects
-        units = self.units.find(question) if not follow_up else self.units.find(topic)
+        own_units = self.units.find(question)
+        units = own_units or (self.units.find(topic) if follow_up else [])
         query = Query(
             question=question, lang=language(question), route=Route.POLICY, aspects=aspects,
             topic=topic, expansions=self.lexicon.expand(topic), concepts=self._concepts(topic),
@@ -132,7 +134,7 @@ class QueryParser:
             places=self.lexicon.places.find(topic),
             unknown_years=[y for y in _YEAR.findall(question) if y not in self.plan_years],
             follow_up=follow_up, untranslated=self._untranslated(topic))
-        query.route = self._route(query, bool(words))
+        query.route = self._route(query, bool(words), bool(own_units))
         return query
 
     def _resolve_history(self, history: list[str]) -> Query | None:
@@ -141,9 +143,9 @@ class QueryParser:
         return self.parse(turns[-1], turns[:-1]) if turns else None
 
     @staticmethod
-    def _route(q: Query, has_topic: bool) -> Route:
+    def _route(q: Query, has_topic: bool, names_unit: bool) -> Route:
         roles = {"lead", "cooperating"} & q.aspects
-        if q.units and not q.follow_up and (roles or "list" in q.aspects) and (
+        if names_unit and (roles or "list" in q.aspects) and (
                 not has_topic or ("list" in q.aspects and roles)):
             return Route.UNIT_LOOKUP
         if roles:

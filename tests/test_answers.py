@@ -30,6 +30,8 @@ CASES = [
     ("and who cooperates?", ["who leads the 尘肺病 action"], "responsibility", True, ["市住建局"], ["a19.4"]),
     ("那尘肺病呢？", ["三项岗位安全技能培训谁负责？"], "responsibility", True, ["市卫生健康局"], ["a19.4"]),
     # --- unit look-ups: the complete list ---
+    ("市总工会牵头哪些任务？", ["住房公积金能交房租吗？"], "unit_lookup", True, ["疗休养"], ["a9.1", "a19.5"]),
+    ("那市财政局呢？", ["市总工会配合哪些工作？"], "unit_lookup", True, ["尘肺病"], ["a19.4", "a19.1"]),
     ("市总工会牵头哪些任务？", [], "unit_lookup", True, ["开展工会会员实名制管理", "疗休养"], ["a9.1", "a11.1", "a19.5"]),
     ("团市委负责哪些工作？", [], "unit_lookup", True, ["行行出状元", "青匠工程"], ["a14.5", "a20.2"]),
     ("市财政局配合哪些工作？", [], "unit_lookup", True, ["尘肺病"], ["a19.4", "a19.1"]),

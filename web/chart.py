@@ -9,8 +9,10 @@ cannot find one, the chart falls back to ASCII labels (row ids) rather than draw
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -127,7 +129,10 @@ def render_png(plan, path: Path | None = None) -> str:
             ax.set_title("附件中的年度百分比目标 · Annex milestones (%)" if font else "Annex milestones (%) by year")
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
             fig.tight_layout()
-            out = path or Path(tempfile.mkdtemp(prefix="cixi-chart-")) / "milestones.png"
+            if path is None:
+                folder = tempfile.mkdtemp(prefix="cixi-chart-")
+                atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            out = path or Path(folder) / "milestones.png"
             fig.savefig(out)
             plt.close(fig)
         _cache["png"] = str(out)

@@ -6,13 +6,14 @@ survive a new question and a page reload.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-import secrets
 import time
 
 import gradio as gr
 
+from assistant.corpus import sha256 as plan_sha256
 from assistant.route import MAX_QUESTION_CHARS
 from web import conversation as conv
 from web.html import esc, highlight_terms
@@ -29,7 +30,7 @@ EXAMPLES = [
 
 WELCOME = """<div class="welcome"><b>慈溪产业工人队伍建设改革 · 政策问答</b>
 <p>我只依据 2019 年《新时代慈溪产业工人队伍建设改革实施方案》（慈党发〔2019〕78号）及其附件
-《重点任务责任分工》回答：24 项措施、57 项任务的牵头和配合单位、时间进度和目标。每个回答都标出处 [1]，右侧显示原文。</p>
+《重点任务责任分工》回答：24 项措施、57 项任务的牵头和配合单位、时间进度和目标。每个回答都标出处 [1]，并列出所引原文全文。</p>
 <p class="welcome-no">我不知道：这份文件以外的政策、2019 年以后的调整、文件没写的金额、申请渠道和办理地点——文件没写的，
 我会直说。回答不是法律意见，办事请以主管部门为准。 · I answer in English too, only from this plan.</p></div>"""
 
@@ -38,9 +39,10 @@ STREAM_DELAY = 0.025  # seconds between streamed chunks: visible progress, < 1 s
 
 
 def browser_secret() -> str:
-    """Encryption key of the browser-side conversation. Set ASSISTANT_BROWSER_SECRET to keep
-    conversations readable across server restarts; otherwise each start uses a fresh key."""
-    return os.environ.get("ASSISTANT_BROWSER_SECRET") or secrets.token_urlsafe(24)
+    """Key of the browser-side conversation (gradio sends it to the page, so it is no security
+    boundary). By default it follows the plan text's checksum: chats survive restarts, and are
+    dropped if the plan itself changes. ASSISTANT_BROWSER_SECRET overrides it."""
+    return os.environ.get("ASSISTANT_BROWSER_SECRET") or hashlib.sha256(f"chat-v1:{plan_sha256()}".encode()).hexdigest()[:32]
 
 
 def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> None:
@@ -74,7 +76,7 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
                         gr.HTML(f'<span class="ex-label">{label}</span>', elem_classes="ex-label-box")
                         for q in questions:
                             example_buttons.append(gr.Button(q, size="sm", elem_classes="example"))
-            clear = gr.Button("🗑 新对话 New chat", size="sm", elem_id="new-chat")
+            clear = gr.Button("新对话 New chat", size="sm", elem_id="new-chat")
         with gr.Column(scale=2, min_width=300, elem_id="sources-col"):
             sources = gr.HTML(panel(plan, None, 0, []), elem_id="sources-panel")
 
@@ -87,7 +89,7 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         k = len(items) - 1 if k is None else k
         return panel(plan, items[k], k + 1, highlight_terms(items[k]["q"], assistant))
 
-    def respond(question: str, stored):
+    def respond(question: str, stored, standalone: bool = False):
         question = (question or "").strip()
         items = conv.clean(stored)
         if not question:
@@ -97,7 +99,7 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
                                                    {"role": "assistant", "content": conv.PENDING}]
         yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
         try:
-            turn = conv.make_turn(engine.ask(question, conv.history(items)))
+            turn = conv.make_turn(engine.ask(question, [] if standalone else conv.history(items)))
         except Exception:  # an engine failure must not take the page down
             log.exception("ask failed: %r", question)
             turn = conv.error_turn(question, "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
@@ -109,10 +111,22 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         yield view(items), side(items), items, gr.skip(), gr.skip()
 
     outputs = [chatbot, sources, turns, box, fb_box]
-    box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_name="ask")
+    box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
     send.click(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
+    def respond_example(question: str, stored):
+        """An example is a question of its own, never a follow-up to what was asked before."""
+        yield from respond(question, stored, standalone=True)
+
     for b in example_buttons:
-        b.click(respond, [b, turns], outputs, concurrency_id="ask", api_visibility="private")
+        b.click(respond_example, [b, turns], outputs, concurrency_id="ask", api_visibility="private")
+
+    def ask(question: str, history: list[str] | None = None) -> dict:
+        """Answer one question about 慈党发〔2019〕78号; ``history`` lists earlier questions (for
+        follow-ups). Returns the engine's answer: text with [n] markers, found, route, lang,
+        citations (id, title, text) and facts."""
+        return engine.ask(question or "", list(history or [])).to_dict()
+
+    gr.api(ask, api_name="ask", concurrency_id="ask")  # for programs: no browser state, no streaming
 
     def restore(stored):
         items = conv.clean(stored)
@@ -138,10 +152,10 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         verdict = "up" if data.liked else "down"
         items[k]["feedback"] = "Like" if data.liked else "Dislike"
         row = feedback.record(items[k], verdict)
-        thumb = "👍" if data.liked else "👎"
+        thumb = "「有用」" if data.liked else "「没用」"
         note = (f"已记录 {thumb}（第 {k + 1} 问）。想补充哪里好、哪里不对吗？ · Recorded. Add a comment if you like:"
                 if row is not None else
-                f"⚠️ {thumb} 暂时无法保存（已记入日志），不影响继续提问。 · Feedback could not be saved right now.")
+                f"注意：{thumb} 暂时无法保存（已记入日志），不影响继续提问。 · Feedback could not be saved right now.")
         return items, gr.Group(visible=True), note, row, ""
 
     chatbot.like(like, [turns], [turns, fb_box, fb_note, pending, fb_text], api_visibility="private")
@@ -151,8 +165,8 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         if not text:
             return "请先写几句说明，或点「关闭」。 · Type a comment first, or close.", gr.skip()
         if feedback.comment(row, text):
-            return "✅ 谢谢！说明已保存。 · Thank you, saved.", ""
-        return "⚠️ 说明暂时无法保存（已记入日志）。 · The comment could not be saved.", gr.skip()
+            return "谢谢！说明已保存。 · Thank you, saved.", ""
+        return "注意：说明暂时无法保存（已记入日志）。 · The comment could not be saved.", gr.skip()
 
     fb_send.click(comment, [pending, fb_text], [fb_note, fb_text], api_visibility="private")
     fb_text.submit(comment, [pending, fb_text], [fb_note, fb_text], api_visibility="private")
@@ -162,6 +176,7 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         return view([]), side([]), [], gr.Group(visible=False)
 
     clear.click(new_chat, None, [chatbot, sources, turns, fb_box], api_visibility="private")
+    chatbot.clear(new_chat, None, [chatbot, sources, turns, fb_box], api_visibility="private")  # its own bin icon
 
 
 def _turn_index(index) -> int | None:

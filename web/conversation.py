@@ -17,7 +17,7 @@ from web.sources import details
 MAX_TURNS = 40  # kept in the browser; localStorage holds a few MB
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
-NOT_FOUND_LABEL = "⚠️ 文件没有直接回答这个问题 · The plan does not answer this directly"
+NOT_FOUND_LABEL = "文件没有直接回答这个问题 · The plan does not answer this directly"
 PENDING = '<div class="pending">正在查阅文件… · Searching the plan…</div>'
 
 
@@ -63,7 +63,7 @@ def answer_html(turn: dict, plan, terms: list[str]) -> str:
 
 
 def streaming_html(partial: str) -> str:
-    return f'<div class="answer streaming"><div class="answer-text">{answer_text_html(partial)}▍</div></div>'
+    return f'<div class="answer streaming"><div class="answer-text">{answer_text_html(partial)}<span class="cursor">…</span></div></div>'
 
 
 def messages(turns: list[dict], assistant) -> list[dict]:

@@ -7,9 +7,11 @@ row above are marked †, because a reader must know which names the table actua
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import hashlib
 import os
+import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -22,7 +24,8 @@ from web.html import INHERITED_NOTE, cell, esc, has_inherited, marked, source_li
 ROLES = [("牵头 lead", "lead"), ("配合 cooperating", "cooperating"), ("任一 either", "any")]
 CSV_FIELDS = ["id", "group", "item", "item_title", "measure", "task", "timeline", "timeline_cell",
               "lead", "lead_cell", "cooperating", "cooperating_cell", "note"]
-_EXPORT_DIR = Path(tempfile.mkdtemp(prefix="cixi-duties-"))
+_EXPORT_DIR = Path(tempfile.mkdtemp(prefix="cixi-duties-"))  # CSV downloads, removed at exit
+atexit.register(shutil.rmtree, _EXPORT_DIR, ignore_errors=True)
 
 
 def unit_choices(assistant) -> list[tuple[str, str]]:
@@ -130,7 +133,7 @@ def build(assistant) -> None:
         keyword = gr.Textbox(label="关键词 Keyword", placeholder="如 技师、尘肺病、住房", elem_id="duties-keyword",
                              min_width=160)
     with gr.Row():
-        download = gr.DownloadButton("⬇ 下载 CSV（当前筛选）", value=write_csv(all_rows), size="sm",
+        download = gr.DownloadButton("下载 CSV（当前筛选）", value=write_csv(all_rows), size="sm",
                                      elem_id="duties-csv")
         reset = gr.Button("重置筛选 Reset", size="sm", elem_id="duties-reset")
     table = gr.HTML(table_html(assistant, all_rows), elem_id="duties-table")

@@ -1,0 +1,167 @@
+"""FeedbackStore: the 👍/👎 database must keep every row under concurrency, migrate old files,
+export faithfully, and fail softly (a locked or corrupt file never stops answering)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CITES = [{"id": "m22", "title": "措施22 · 完善产业工人住房保障", "text": "职工可按规定提取住房公积金用于支付房租。"}]
+
+
+def _store(tmp_path, **kw) -> FeedbackStore:
+    return FeedbackStore(tmp_path / "feedback.sqlite3", **kw)
+
+
+def test_add_and_read_back(tmp_path):
+    store = _store(tmp_path)
+    row = store.add("住房公积金能交房租吗？", "可以。[1]", CITES, "up", found=True, route="policy", lang="zh")
+    store.set_comment(row, "清楚")
+    [r] = store.rows()
+    assert (r["question"], r["verdict"], r["comment"], r["citations"]) == ("住房公积金能交房租吗？", "up", "清楚", CITES)
+    assert r["found"] == 1 and r["route"] == "policy" and r["created_at"] and r["updated_at"]
+
+
+def test_wal_mode_and_schema_version(tmp_path):
+    store = _store(tmp_path)
+    store.add("q", "a", [], "down")
+    con = sqlite3.connect(store.path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == store.version()
+
+
+def test_rejects_unknown_verdict(tmp_path):
+    with pytest.raises(ValueError):
+        _store(tmp_path).add("q", "a", [], "meh")
+
+
+def test_concurrent_inserts_from_threads_lose_no_row(tmp_path):
+    threads, per_thread = 8, 40
+    stores = [_store(tmp_path) for _ in range(2)]  # two stores: two connections' worth of contention
+    errors: list[Exception] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(per_thread):
+                stores[n % 2].add(f"q{n}-{i}", "a", CITES, "up" if i % 2 else "down")
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert not errors
+    rows = stores[0].rows()
+    assert len(rows) == threads * per_thread
+    assert len({r["id"] for r in rows}) == len({r["question"] for r in rows}) == threads * per_thread
+
+
+def _insert_many(path: str, tag: str, n: int) -> None:
+    store = FeedbackStore(path)
+    for i in range(n):
+        store.add(f"{tag}-{i}", "a", [], "up")
+
+
+def test_concurrent_inserts_from_processes_lose_no_row(tmp_path):
+    path = str(tmp_path / "feedback.sqlite3")
+    FeedbackStore(path).count()  # create and migrate once, as the app does at its first write
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_insert_many, args=(path, f"p{k}", 25)) for k in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert FeedbackStore(path).count() == 75
+
+
+def test_export_round_trips_jsonl_and_csv(tmp_path):
+    store = _store(tmp_path)
+    store.add("尘肺病防治谁牵头？", "牵头单位：市卫生健康局 [1]", CITES, "down", comment='说 "配合单位", 逗号,换行\n也行')
+    store.add("who leads", "Lead unit: 市卫生健康局", [], "up", found=False)
+    rows = store.rows()
+
+    out = io.StringIO()
+    assert store.export(out, "jsonl") == 2
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == rows
+
+    out = io.StringIO()
+    store.export(out, "csv")
+    back = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len(back) == 2
+    for got, want in zip(back, rows):
+        assert json.loads(got["citations"]) == want["citations"]
+        assert {k: v for k, v in got.items() if k != "citations"} == \
+               {k: "" if v is None else str(v) for k, v in want.items() if k != "citations"}
+
+
+def test_export_command_line(tmp_path):
+    store = _store(tmp_path)
+    store.add("q", "a", CITES, "up", comment="好")
+    run = subprocess.run([sys.executable, "-m", "assistant.feedback", "export", "--format", "jsonl", "--db", str(store.path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[0])["comment"] == "好"
+    missing = subprocess.run([sys.executable, "-m", "assistant.feedback", "export", "--db", str(tmp_path / "none.db")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "no feedback database" in missing.stderr
+
+
+def test_migrates_a_version_1_file(tmp_path):
+    old = _store(tmp_path, max_versions=1)  # a file as the first release left it
+    assert old.version() == 1
+    con = sqlite3.connect(old.path)
+    con.execute("INSERT INTO feedback (created_at, question, answer, verdict) VALUES ('2026-01-01', 'old question', 'old answer', 'up')")
+    con.commit()
+    con.close()
+    new = _store(tmp_path)
+    assert new.version() == SCHEMA_VERSION
+    new.add("new question", "a", [], "down", route="policy")
+    rows = new.rows()
+    assert [r["question"] for r in rows] == ["old question", "new question"]
+    assert rows[0]["route"] == "" and rows[1]["route"] == "policy"
+
+
+def test_locked_database_fails_fast_and_softly(tmp_path):
+    store = _store(tmp_path, timeout=0.3)
+    store.add("q", "a", [], "up")
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(FeedbackError):
+            store.add("q2", "a", [], "up")
+        assert time.monotonic() - started < 5
+
+        from web.services import Feedback
+
+        assert Feedback(store).record({"q": "q3", "answer": "a", "citations": []}, "down") is None
+        assert Feedback(store).comment(1, "text") is False
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert store.count() == 1
+
+
+def test_corrupt_database_raises_feedback_error(tmp_path):
+    path = tmp_path / "feedback.sqlite3"
+    path.write_bytes(b"this is not a database" * 200)
+    store = FeedbackStore(path)
+    with pytest.raises(FeedbackError):
+        store.add("q", "a", [], "up")
+    with pytest.raises(FeedbackError):
+        store.rows()

@@ -1,0 +1,283 @@
+"""The web chat end to end: the real app in a subprocess (`python app.py --port N`), driven by
+Playwright on Debian's Chromium. Waits are for "load" and then for elements, never "networkidle"
+(gradio keeps a connection open).
+
+Screenshots go to $ASSISTANT_SCREENSHOT_DIR (e.g. docs/) when set, else to a temporary folder.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+BOT = '#chat [data-testid="bot"]'
+TIMEOUT = 30_000  # ms, per wait
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium fonts-noto-cjk)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(assistant, index_dir, tmp_path_factory):
+    """The app on a free port, sharing the session's index; yields (url, feedback db path)."""
+    tmp = tmp_path_factory.mktemp("web")
+    db, log = tmp / "feedback.sqlite3", tmp / "app.log"
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_FEEDBACK_DB": str(db)}
+    started = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() - started > 240:
+                pytest.fail(f"app did not answer within 240 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+        print(f"\napp answered HTTP 200 after {time.monotonic() - started:.1f} s")
+        yield url, db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url, **context):
+    ctx = browser.new_context(viewport=context.pop("viewport", {"width": 1280, "height": 900}), accept_downloads=True,
+                              **context)
+    ctx.set_default_timeout(TIMEOUT)
+    page = ctx.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#ask-box textarea")
+    return page
+
+
+@pytest.fixture
+def page(browser, server):
+    page = _open(browser, server[0])
+    yield page
+    page.context.close()
+
+
+def _wait_answers(page, n: int):
+    """Until the n-th answer is complete (no longer pending or streaming); returns its element."""
+    page.wait_for_function(
+        """([sel, n]) => { const m = document.querySelectorAll(sel);
+             return m.length >= n && m[n - 1].querySelector('.answer:not(.streaming)'); }""", arg=[BOT, n])
+    return page.locator(BOT).nth(n - 1)
+
+
+def ask(page, question: str):
+    n = page.locator(BOT).count()
+    page.fill("#ask-box textarea", question)
+    page.keyboard.press("Enter")
+    return _wait_answers(page, n + 1)
+
+
+def test_worker_question_answer_and_sources(page):
+    answer = ask(page, "住房公积金能交房租吗？")
+    assert "支付房租" in answer.inner_text()
+    assert answer.locator("sup.cite").count() >= 1
+    panel = page.locator("#sources-panel")
+    assert "措施22" in panel.inner_text()
+    assert panel.locator("mark").count() >= 1
+    details = answer.locator("details.msg-sources")  # the sources stay inside the message, folded
+    details.locator("summary").click()
+    assert "措施22" in details.inner_text() and details.locator("mark").count() >= 1
+
+
+def test_union_question_then_follow_up(page):
+    answer = ask(page, "尘肺病防治攻坚行动由哪个部门牵头？")
+    assert "市卫生健康局" in answer.inner_text()
+    assert "附件 19" in page.inner_text("#sources-panel")
+    follow = ask(page, "那配合单位呢？")
+    assert "市住建局" in follow.inner_text()
+    # the first answer keeps its own sources after the second question
+    assert "附件 19" in page.locator(BOT).first.locator("details.msg-sources").text_content()
+
+
+def test_example_button_asks_in_one_click(page, assistant):
+    ask(page, "尘肺病防治攻坚行动由哪个部门牵头？")  # an example is a new question, not a follow-up to this
+    page.get_by_role("button", name="市总工会牵头哪些任务？").click()
+    answer = _wait_answers(page, 2)
+    assert "市总工会牵头哪些任务？" in page.locator('#chat [data-testid="user"]').last.inner_text()
+    leads = sum(1 for r in assistant.plan.annex.values()
+                if any(assistant.units.canonical(u) == "市总工会" for u in r.lead_units))
+    assert "市总工会" in answer.inner_text()
+    assert page.locator("#sources-panel .src-card").count() == leads
+
+
+def test_not_found_is_shown_as_a_note(page):
+    answer = ask(page, "慈溪的最低工资是多少？")
+    assert answer.locator(".answer.notfound .nf-label").is_visible()
+    assert "文件没有" in answer.inner_text()
+
+
+def test_dislike_with_comment_is_stored(page, server):
+    answer = ask(page, "住房公积金能交房租吗？")
+    answer_text = answer.locator(".answer-text").inner_text()
+    page.locator('#chat button[aria-label="Dislike"]').last.click()
+    page.wait_for_selector("#feedback-box", state="visible")
+    page.fill("#feedback-comment textarea", "想知道怎么提取")
+    page.click("#feedback-send")
+    page.wait_for_function("() => document.querySelector('#feedback-note').innerText.includes('已保存')")
+    con = sqlite3.connect(server[1])
+    rows = con.execute("SELECT question, answer, citations, verdict, comment, created_at FROM feedback "
+                       "WHERE comment = '想知道怎么提取'").fetchall()
+    con.close()
+    assert len(rows) == 1
+    question, answer_db, citations, verdict, comment, created = rows[0]
+    assert (question, verdict) == ("住房公积金能交房租吗？", "down") and created
+    assert "支付房租" in answer_db and answer_text.strip()[:10] in answer_db
+    assert '"m22"' in citations
+
+
+def test_reload_keeps_answers_and_their_sources(page):
+    ask(page, "住房公积金能交房租吗？")
+    ask(page, "尘肺病防治攻坚行动由哪个部门牵头？")
+    page.reload(wait_until="load")
+    first = _wait_answers(page, 2) and page.locator(BOT).first
+    assert "支付房租" in first.inner_text()
+    assert "措施22" in first.locator("details.msg-sources").text_content()
+    assert "附件 19" in page.inner_text("#sources-panel")  # the panel shows the latest answer again
+    page.locator(BOT).first.click()  # selecting an older answer shows its sources
+    page.wait_for_function("() => document.querySelector('#sources-panel').innerText.includes('措施22')")
+
+
+def test_citation_title_opens_the_source_tab(page):
+    ask(page, "住房公积金能交房租吗？")
+    page.locator("#sources-panel a.src-link").first.click()
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').textContent.includes('原文')")
+    page.wait_for_function("""() => { const e = document.getElementById('src-m22');
+        if (!e || !e.offsetParent) return false; const r = e.getBoundingClientRect();
+        return r.top >= -5 && r.top < window.innerHeight; }""")
+
+
+def test_responsibilities_filter_by_lead_unit(page, assistant):
+    expected = sum(1 for r in assistant.plan.annex.values()
+                   if any(assistant.units.canonical(u) == "市总工会" for u in r.lead_units))
+    assert expected > 0
+    page.get_by_role("tab", name="责任分工").click()
+    count = page.locator("#duties-table .resp-count")
+    count.wait_for()
+    assert count.get_attribute("data-count") == str(len(assistant.plan.annex))
+    unit = page.locator("#duties-unit input")
+    unit.click()
+    unit.fill("市总工会")
+    page.keyboard.press("Enter")
+    page.get_by_label("牵头 lead").check()
+    page.wait_for_function(
+        "n => { const c = document.querySelector('#duties-table .resp-count'); return c && c.innerText.includes('牵头') "
+        "&& c.dataset.count === String(n); }", arg=expected)
+    assert page.locator("#duties-table tbody tr").count() == expected
+    with page.expect_download() as download:
+        page.click("#duties-csv")
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == expected
+    assert all(assistant.units.canonical(r["lead"].split("、")[0]) == "市总工会" for r in rows)
+    unit.fill("总工会")  # an alias finds the same rows
+    page.keyboard.press("Enter")
+    page.wait_for_function("n => document.querySelector('#duties-table .resp-count').dataset.count === String(n)",
+                           arg=expected)
+
+
+def test_targets_tab_draws_the_chart(page):
+    page.get_by_role("tab", name="目标").click()
+    page.wait_for_function("""() => { const i = document.querySelector('#milestone-chart img');
+        return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 100; }""")
+    assert page.locator("#target-register tbody tr").count() > 50
+
+
+def test_nothing_is_fetched_from_outside(browser, server):
+    outside: list[str] = []
+    ctx = browser.new_context()
+    ctx.set_default_timeout(TIMEOUT)
+    ctx.on("request", lambda r: outside.append(r.url)
+           if not r.url.startswith((server[0].rstrip("/"), "data:", "blob:", "about:")) else None)
+    page = ctx.new_page()
+    page.goto(server[0], wait_until="load")
+    page.wait_for_selector("#ask-box textarea")
+    ask(page, "who leads the 尘肺病 action")
+    for tab in ("责任分工", "目标", "原文"):
+        page.get_by_role("tab", name=tab).click()
+    page.wait_for_selector("#milestone-chart img", state="attached")
+    ctx.close()
+    assert outside == []
+
+
+def test_screenshots_and_mobile_layout(browser, server, tmp_path):
+    out = Path(os.environ.get("ASSISTANT_SCREENSHOT_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    page = _open(browser, server[0], viewport={"width": 1366, "height": 900})
+    ask(page, "住房公积金能交房租吗？")
+    page.locator(BOT).last.locator("details.msg-sources summary").click()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(out / "screenshot-chat.png"), full_page=True)
+    page.get_by_role("tab", name="责任分工").click()
+    page.locator("#duties-unit input").fill("市总工会")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#duties-table .resp-count').innerText.includes('市总工会')")
+    page.locator("#duties-intro").click()  # close the unit list before the picture
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(out / "screenshot-responsibilities.png"))
+    page.context.close()
+
+    mobile = _open(browser, server[0], viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                   is_mobile=True, has_touch=True)
+    ask(mobile, "尘肺病防治谁牵头？")
+    width = mobile.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal scrolling on a phone: {width}"
+    box = mobile.locator("#sources-panel").bounding_box()
+    assert box and box["width"] <= 390
+    mobile.screenshot(path=str(out / "screenshot-mobile.png"), full_page=True)
+    mobile.context.close()
+    for name in ("screenshot-chat.png", "screenshot-responsibilities.png", "screenshot-mobile.png"):
+        assert (out / name).stat().st_size > 10_000
+
+
+def test_programmatic_ask_endpoint(server):
+    from gradio_client import Client
+
+    client = Client(server[0], verbose=False)
+    first = client.predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
+    assert "市卫生健康局" in first["answer"] and first["citations"][0]["id"] == "a19.4"
+    follow = client.predict("那配合单位呢？", ["尘肺病防治攻坚行动由哪个部门牵头？"], api_name="/ask")
+    assert "市住建局" in follow["answer"]
