@@ -15,6 +15,7 @@ from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|哪|几|怎么|如何|是否|\b(how|what|which|when|who|whom)\b", re.IGNORECASE)
 MAX_QUESTION_CHARS = 2000
 WEAK_TOPIC = 3.5  # total concept weight below which a question cannot stand alone (≈ one specific term)  # longer input is cut before parsing; nothing useful is that long
 
@@ -120,7 +121,8 @@ class QueryParser:
             refers_back = short and (bool(self.lexicon.follow_up.find(question)) or "呢" in question)
             weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC \
                 and not self.units.find(question)  # "市总工会牵头哪些任务？" stands on its own
-            if refers_back and not aspects - {"list"} and not weak_topic:  # "那尘肺病呢？": new topic, same ask
+            asks = bool(_QUESTION_WORD.search(question))  # "那到2025年要推广到多大范围？" asks about the old topic
+            if refers_back and not aspects - {"list"} and not weak_topic and not asks:  # "那尘肺病呢？": new topic
                 aspects, follow_up = previous.aspects, True
             elif weak_topic or (refers_back and aspects):  # "那配合单位呢？", "什么时候完成？": same topic
                 topic, follow_up = f"{previous.topic} {question}", True
