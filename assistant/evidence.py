@@ -125,6 +125,11 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> l
         if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen):
             chosen.append((t, s))
             covered |= new
+    if "timeline" in query.aspects:  # "… and by when?": the last milestone of that clause or row is the deadline
+        dated = [(t, s) for t, s in ranked if t.source == best.source and t.year[:4].isdigit()]
+        last = max(dated, key=lambda p: p[0].year, default=None)
+        if last and all(last[0] is not t for t, _ in chosen):
+            chosen.append(last)
     return chosen
 
 
