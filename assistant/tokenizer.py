@@ -26,20 +26,17 @@ class Tokenizer:
         self.stopwords = frozenset(stopwords)
 
     def __call__(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).lower()
-        tokens = []
-        for tok in self._jieba.cut_for_search(text):
-            tok = tok.strip()
-            if tok and tok not in self.stopwords and _KEEP.search(tok):
-                tokens.append(tok)
-        return tokens
+        """BM25 tokens: search mode, so long words also yield their parts."""
+        return self._kept(self._jieba.cut_for_search(self._normal(text)))
 
     def words(self, text: str) -> list[str]:
         """Whole words (jieba's accurate mode), stopwords dropped: the concepts of a question."""
-        text = unicodedata.normalize("NFKC", text).lower()
-        out = []
-        for tok in self._jieba.cut(text):
-            tok = tok.strip()
-            if tok and tok not in self.stopwords and _KEEP.search(tok):
-                out.append(tok)
-        return out
+        return self._kept(self._jieba.cut(self._normal(text)))
+
+    @staticmethod
+    def _normal(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    def _kept(self, tokens: Iterable[str]) -> list[str]:
+        kept = (t.strip() for t in tokens)
+        return [t for t in kept if t and t not in self.stopwords and _KEEP.search(t)]
