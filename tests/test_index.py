@@ -90,12 +90,32 @@ def test_build_killed_halfway_leaves_previous_index_usable(fresh):
     assert len(list(fresh.glob("build-*"))) == 1
 
 
-def test_read_only_index_dir_is_a_clear_error(tmp_path):
+def _mount_tmpfs(path: Path, options: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("kind", ["read-only", "full"])
+def test_unwritable_index_dir_is_a_clear_error(tmp_path, kind):
+    """A read-only folder or a full disk: the CLI says what to do, with no traceback."""
+    target = tmp_path / kind
     if os.geteuid() == 0:
-        pytest.skip("root ignores directory permissions")
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    from assistant.index import IndexError_
-    with pytest.raises(IndexError_, match="writable"):
-        Assistant(index_dir=ro / "index", quiet=True)
+        options = "ro,size=64k" if kind == "read-only" else "size=96k"
+        if not _mount_tmpfs(target, options):
+            pytest.skip("cannot mount a tmpfs here")
+    elif kind == "read-only":
+        target.mkdir()
+        target.chmod(0o500)
+    else:
+        pytest.skip("a full disk needs root to simulate (a tiny tmpfs)")
+    try:
+        env = {**os.environ, "ASSISTANT_INDEX_DIR": str(target / "index")}
+        out = subprocess.run([sys.executable, "-m", "assistant", "ask", "尘肺病防治谁牵头？"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert "Traceback" not in out.stderr
+        assert "ASSISTANT_INDEX_DIR" in out.stderr and ("disk" in out.stderr or "writable" in out.stderr)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", "-l", str(target)], capture_output=True)

@@ -98,15 +98,26 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         shown = conv.messages(items, assistant) + [{"role": "user", "content": esc(question)},
                                                    {"role": "assistant", "content": conv.PENDING}]
         yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
+        history = [] if standalone else conv.history(items)
         try:
-            turn = conv.make_turn(engine.ask(question, [] if standalone else conv.history(items)))
+            if engine.streams_model_text:  # an LLM writer: show its words as they come
+                text = ""
+                for piece in engine.stream(question, history):
+                    if isinstance(piece, str):
+                        text += piece
+                        shown[-1] = {"role": "assistant", "content": conv.streaming_html(text)}
+                        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    else:
+                        turn = conv.make_turn(piece)  # final: the guarded text or the extractive one
+            else:
+                turn = conv.make_turn(engine.ask(question, history))
+                for partial in conv.chunks(turn["answer"]):
+                    shown[-1] = {"role": "assistant", "content": conv.streaming_html(partial)}
+                    yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    time.sleep(STREAM_DELAY)
         except Exception:  # an engine failure must not take the page down
             log.exception("ask failed: %r", question)
             turn = conv.error_turn(question, "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
-        for partial in conv.chunks(turn["answer"]):
-            shown[-1] = {"role": "assistant", "content": conv.streaming_html(partial)}
-            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            time.sleep(STREAM_DELAY)
         items = (items + [turn])[-conv.MAX_TURNS:]
         yield view(items), side(items), items, gr.skip(), gr.skip()
 

@@ -24,6 +24,17 @@ class Engine:
         with self._lock:
             return self.assistant.ask(question, history)
 
+    @property
+    def streams_model_text(self) -> bool:
+        """True when an LLM writer is configured: its text arrives piece by piece."""
+        return getattr(self.assistant, "llm", None) is not None
+
+    def stream(self, question: str, history: list[str]):
+        """The model's text pieces (str), then the final Answer (the extractive one when the
+        writer's text failed the guard)."""
+        with self._lock:
+            yield from self.assistant.ask_stream(question, history)
+
 
 class Feedback:
     def __init__(self, store: FeedbackStore):
