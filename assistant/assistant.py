@@ -28,7 +28,7 @@ from assistant.store import make_store
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
 
-LEXICAL_ENOUGH = 0.9  # coverage of the top BM25 passage above which the dense model adds nothing (eval)
+LEXICAL_ENOUGH = 0.8  # top BM25 passage coverage above which dense adds nothing: eval accuracy is flat from 0.5 to 0.9, r@1 drops at 0
 _DATE = re.compile(r"20\d\d\s*年")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from assistant.index import Index
@@ -62,17 +58,3 @@ class HybridSearch:
                 fused[i] += DENSE_WEIGHT / (RRF_K + rank + 1)
         order = sorted(range(len(passages)), key=lambda i: -fused[i])
         return [Hit(passages[i], fused[i], bm25_scores[i], dense_scores[i]) for i in order]
-
-
-class PlanRetriever(BaseRetriever):
-    """The hybrid search as a langchain retriever (for chains and tools that expect one)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    search_engine: HybridSearch
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.search_engine.search(query)[: self.k]
-        return [Document(page_content=h.passage.text, id=h.passage.id,
-                         metadata={"parent": h.passage.parent, "kind": h.passage.kind, "score": h.score})
-                for h in hits]

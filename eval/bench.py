@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -50,17 +51,33 @@ def build_time() -> float:
 
 
 def cli_batch_peak_rss(index_dir: str) -> tuple[int, float]:
-    """Peak RSS (MB) of `python -m assistant ask --json -` answering every eval question."""
+    """Peak RSS (MB) of `python -m assistant ask --json -` answering every eval question.
+
+    Read from the child's own VmHWM while it runs: rusage's maxrss would also count the pages the
+    child inherited from this (large) process between fork and exec."""
     lines = "\n".join(json.dumps({"question": q["question"], "history": q.get("history", [])}, ensure_ascii=False)
                       for q in load_questions()).encode() + b"\n"
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "ask", "--json", "-"], cwd=ROOT,
                             env=_env(ASSISTANT_INDEX_DIR=index_dir), stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    proc.stdin.write(lines)
-    proc.stdin.close()
-    _, _, usage = os.wait4(proc.pid, 0)
-    return usage.ru_maxrss // 1024, time.perf_counter() - start
+    threading.Thread(target=lambda: (proc.stdin.write(lines), proc.stdin.close()), daemon=True).start()
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _vm_hwm_kb(proc.pid))
+        time.sleep(0.02)
+    return peak // 1024, time.perf_counter() - start
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def web_start(index_dir: str) -> float | None:

@@ -42,3 +42,14 @@ def test_unknown_spec_is_a_clear_error():
     import pytest
     with pytest.raises(ValueError, match="unknown embeddings"):
         make_embeddings("word2vec")
+
+
+def test_plan_retriever_is_a_langchain_retriever(assistant):
+    from langchain_core.retrievers import BaseRetriever
+
+    from assistant.retriever import PlanRetriever
+
+    r = PlanRetriever(search_engine=assistant.search, k=3)
+    assert isinstance(r, BaseRetriever)
+    docs = r.invoke("住房公积金 支付房租")
+    assert len(docs) == 3 and docs[0].metadata["parent"] == "m22" and "支付房租" in docs[0].page_content
