@@ -57,7 +57,6 @@ def summarise(rows: list[tuple[dict, dict]]) -> dict:
     out = {}
     for key, ms in sorted(slices.items(), key=lambda kv: (kv[0] != "all", kv[0])):
         n = len(ms)
-        answerable = [m for m in ms if not m["false_refusal"]] or ms
         out[key] = {
             "n": n,
             "correct": sum(m["correct"] for m in ms) / n,
@@ -71,5 +70,4 @@ def summarise(rows: list[tuple[dict, dict]]) -> dict:
             "p50_ms": statistics.median(m["ms"] for m in ms),
             "p95_ms": percentile([m["ms"] for m in ms], 0.95),
         }
-        del answerable
     return out
