@@ -145,10 +145,6 @@ class Writer:
         return f"{row.title}：“{row.task}”（时间进度：{row.timeline}；牵头单位：{row.lead}）{mark}"
 
     # --- refusals --------------------------------------------------------------------------
-    @staticmethod
-    def not_said(what_zh: str, what_en: str, english: bool) -> str:
-        return f"The document does not state {what_en}." if english else f"文件没有写明{what_zh}。"
-
     def nearest(self, body: str, english: bool) -> str:
         return f"Nearest it says: {body}" if english else f"文件最接近的内容是：{body}"
 
