@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 from eval.metrics import load_questions, percentile
 from eval.report import EVAL_DIR

@@ -170,33 +170,13 @@ def test_corrupt_database_raises_feedback_error(tmp_path):
 def test_app_answers_with_a_corrupt_feedback_database(tmp_path, index_dir, assistant):
     """A broken feedback file must not stop the web app from starting or answering."""
     import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
 
     from gradio_client import Client
+    from webapp import running_app
 
     db = tmp_path / "feedback.sqlite3"
     db.write_bytes(b"this is not a database" * 200)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_FEEDBACK_DB": str(db)}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=Path(__file__).parent.parent,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.25)
+    with running_app(env) as (url, _):
         result = Client(url, verbose=False).predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
         assert "市卫生健康局" in result["answer"]
-    finally:
-        proc.terminate()
-        proc.wait(15)

@@ -3,12 +3,11 @@ any connection or name lookup that is not to loopback (covers chromadb, gradio, 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from webapp import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 GUARD = Path(__file__).resolve().parent / "netguard"
@@ -44,25 +43,8 @@ def test_web_app_answering_makes_no_outbound_connection(tmp_path):
     from gradio_client import Client
 
     log = tmp_path / "net.log"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
-                            env=guarded_env(tmp_path / "index", log), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        client = Client(url, verbose=False)
-        result = client.predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
+    with running_app(guarded_env(tmp_path / "index", log), limit=180, output=subprocess.PIPE) as (url, proc):
+        result = Client(url, verbose=False).predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
         assert "市卫生健康局" in str(result)
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    output = proc.stdout.read().decode(errors="replace")
     assert not log.exists() or log.read_text() == "", log.read_text() + output[-2000:]

@@ -4,17 +4,12 @@ OpenAI-compatible HTTP endpoint on loopback (``fake_openai``)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI, Reply
+from webapp import running_app
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -27,28 +22,12 @@ WRONG = "尘肺病防治攻坚行动由市卫生健康局牵头，2021 年制定
 
 @pytest.fixture(scope="module")
 def app(index_dir, assistant, tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with FakeOpenAI() as llm:
         env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_LLM_BASE_URL": llm.base_url,
                "ASSISTANT_LLM_API_KEY": "k", "ASSISTANT_LLM_TIMEOUT": "10",
                "ASSISTANT_FEEDBACK_DB": str(tmp_path_factory.mktemp("llmweb") / "fb.sqlite3")}
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.time() + 240
-            while time.time() < deadline:
-                try:
-                    if urllib.request.urlopen(url, timeout=2).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.25)
+        with running_app(env) as (url, _):
             yield url, llm
-        finally:
-            proc.terminate()
-            proc.wait(15)
 
 
 def _ask(page, question: str) -> str:
