@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     log = logging.getLogger("app")
 
     from assistant import Assistant
-    from assistant.feedback import FeedbackStore
+    from web.feedback import FeedbackStore
     import web
 
     assistant = Assistant()

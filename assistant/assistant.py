@@ -19,16 +19,17 @@ from assistant.evidence import (COVERAGE_FOUND, Plan, best_parent, best_rows, be
                                 coverage, fragment_with, parent_scores, sentence_with)
 from assistant.index import DEFAULT_INDEX_DIR, build_index, open_index
 from assistant.lexicon import Lexicon
+from assistant.limits import check_history, check_question
 from assistant.llm import LLMWriter
 from assistant.passages import make_passages
 from assistant.records import Units, load_annex, load_targets
-from assistant.retrieve import HybridSearch
-from assistant.route import WEAK_TOPIC, Query, QueryParser, Route
+from assistant.search import HybridSearch
+from assistant.query import Query, QueryParser, Route
+from assistant.tuning import LEXICAL_ENOUGH, WEAK_TOPIC
 from assistant.store import make_store
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
 
-LEXICAL_ENOUGH = 0.8  # top BM25 passage coverage above which dense adds nothing: eval accuracy is flat from 0.5 to 0.9, r@1 drops at 0
 _DATE = re.compile(r"20\d\d\s*年")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
@@ -118,11 +119,14 @@ class Assistant:
 
     def compose(self, question: str, history: list | None = None) -> Answer:
         """The engine's own extractive, cited answer (never phrased by a model)."""
-        text = squash(_CONTROL.sub(" ", question or ""))
+        if not isinstance(question, str) or question.strip():
+            check_question(question)  # InputError: not a string, or too long
+        turns = check_history(history)  # InputError: not a list, or a turn too long
+        text = squash(_CONTROL.sub(" ", question))
         if not text:
             return Answer(question="", answer="请输入一个问题。Please type a question.", found=False,
                           route="none", lang="zh")
-        q = self.parser.parse(text, _user_turns(history))
+        q = self.parser.parse(text, turns)
         hits = self.retrieve(q)
         writer = Writer(self.plan, self.units)
         handler = {Route.UNIT_LOOKUP: self._unit_lookup, Route.RESPONSIBILITY: self._responsibility,
@@ -248,13 +252,3 @@ class Assistant:
             return "The document does not state " + "; nor ".join(en for _, en in what) + "."
         return "文件没有写明" + "，也没有写明".join(zh for zh, _ in what) + "。"
 
-
-def _user_turns(history: list | None) -> list[str]:
-    """Earlier user questions from a history of strings or of chat messages."""
-    turns = []
-    for turn in history or []:
-        if isinstance(turn, str):
-            turns.append(turn)
-        elif isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
-            turns.append(turn["content"])
-    return turns

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from assistant.route import MAX_QUESTION_CHARS
+from assistant.limits import MAX_QUESTION_CHARS
 
 MAX_LINE_BYTES = 4 * MAX_QUESTION_CHARS + 1024
 

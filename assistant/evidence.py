@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from assistant.corpus import Clause
 from assistant.records import AnnexRow, Target
-from assistant.retrieve import Hit
-from assistant.route import Query
+from assistant.search import Hit
+from assistant.query import Query
 from assistant.text import fold
+from assistant.tuning import (COVERAGE_FOUND, MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT,  # noqa: F401
+                              TARGET_NUMBER_BONUS)
 
-COVERAGE_FOUND = 0.5  # share of the question's concept weight the evidence must contain
 
 
 def coverage(query: Query, text: str) -> float:
@@ -49,7 +50,7 @@ def parent_scores(hits: list[Hit]) -> dict[str, float]:
     return scores
 
 
-def best_parent(plan: Plan, query: Query, hits: list[Hit], pool: int = 5) -> str:
+def best_parent(plan: Plan, query: Query, hits: list[Hit], pool: int = RERANK_POOL) -> str:
     """Among the ``pool`` best-ranked clauses and rows, the one whose text covers most of the
     question; ties go to the main text (it says more than the annex row that implements it),
     then to rank. A light lexical re-ranker: fusion finds candidates, coverage picks."""
@@ -71,7 +72,7 @@ def best_rows(plan: Plan, query: Query, hits: list[Hit]) -> list[tuple[AnnexRow,
     for row in plan.annex.values():
         measure = parents.get(f"m{row.measure}", 0.0)
         also = parents.get(row.see_also, 0.0) if row.see_also else 0.0
-        score = parents.get(row.id, 0.0) + 0.5 * max(measure, also)
+        score = parents.get(row.id, 0.0) + MEASURE_SHARE * max(measure, also)
         score *= 0.5 + coverage(query, f"{row.item_title} {row.task} {row.timeline}")
         ranked.append((row, score))
     return sorted(ranked, key=lambda p: -p[1])
@@ -105,10 +106,10 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> l
     ranked = []
     for t in plan.targets:
         context = fragment_with(plan, t)
-        score = 2 * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
+        score = TARGET_METRIC_WEIGHT * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
         score += parents.get(t.source, 0.0) / top
         if "number" in query.aspects and any(ch.isdigit() for ch in t.value):
-            score += 0.5  # "how many" wants a count, not a milestone such as 全部完成
+            score += TARGET_NUMBER_BONUS
         ranked.append((t, score))
     ranked.sort(key=lambda p: -p[1])
     if not ranked:

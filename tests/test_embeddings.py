@@ -47,7 +47,7 @@ def test_unknown_spec_is_a_clear_error():
 def test_plan_retriever_is_a_langchain_retriever(assistant):
     from langchain_core.retrievers import BaseRetriever
 
-    from assistant.retriever import PlanRetriever
+    from assistant.langchain_retriever import PlanRetriever
 
     r = PlanRetriever(search_engine=assistant.search, k=3)
     assert isinstance(r, BaseRetriever)

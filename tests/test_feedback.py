@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
+from web.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CITES = [{"id": "m22", "title": "措施22 · 完善产业工人住房保障", "text": "职工可按规定提取住房公积金用于支付房租。"}]
@@ -112,11 +112,11 @@ def test_export_round_trips_jsonl_and_csv(tmp_path):
 def test_export_command_line(tmp_path):
     store = _store(tmp_path)
     store.add("q", "a", CITES, "up", comment="好")
-    run = subprocess.run([sys.executable, "-m", "assistant.feedback", "export", "--format", "jsonl", "--db", str(store.path)],
+    run = subprocess.run([sys.executable, "-m", "web.feedback", "export", "--format", "jsonl", "--db", str(store.path)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.splitlines()[0])["comment"] == "好"
-    missing = subprocess.run([sys.executable, "-m", "assistant.feedback", "export", "--db", str(tmp_path / "none.db")],
+    missing = subprocess.run([sys.executable, "-m", "web.feedback", "export", "--db", str(tmp_path / "none.db")],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "no feedback database" in missing.stderr
 

@@ -24,6 +24,12 @@ NASTY = [
 
 @pytest.mark.parametrize("question", NASTY, ids=range(len(NASTY)))
 def test_engine_handles_bad_input(assistant, question):
+    from assistant.limits import MAX_QUESTION_CHARS, InputError
+
+    if len(question) > MAX_QUESTION_CHARS:
+        with pytest.raises(InputError, match="too long"):
+            assistant.ask(question)
+        return
     ans = assistant.ask(question)
     assert isinstance(ans.answer, str) and ans.answer
     assert isinstance(ans.found, bool)
@@ -32,8 +38,18 @@ def test_engine_handles_bad_input(assistant, question):
 
 
 def test_engine_handles_odd_history(assistant):
-    for history in ([None, 5, {"role": "user"}, {"role": "user", "content": 3}], ["", "   "], ["长" * 10_000] * 50):
-        assert assistant.ask("那配合单位呢？", history).answer
+    assert assistant.ask("那配合单位呢？", ["", "   "]).answer
+    assert assistant.ask("那配合单位呢？", [{"role": "system", "content": "x"}, {"role": "user", "content": "尘肺病谁牵头"}]).found
+
+
+@pytest.mark.parametrize("history", ["尘肺病谁牵头", 5, {"q": 1}, [None], [5], [{"role": "user", "content": 3}],
+                                     ["长" * 10_000], ["q"] * 50])
+def test_history_that_is_not_a_list_of_questions_is_a_clear_error(assistant, history):
+    from assistant.limits import InputError
+
+    with pytest.raises(InputError) as e:
+        assistant.ask("那配合单位呢？", history)
+    assert "history" in str(e.value)
 
 
 def test_prompt_injection_changes_nothing(assistant):

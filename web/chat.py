@@ -14,7 +14,7 @@ import time
 import gradio as gr
 
 from assistant.corpus import sha256 as plan_sha256
-from assistant.route import MAX_QUESTION_CHARS
+from assistant.limits import MAX_QUESTION_CHARS, InputError
 from web import conversation as conv
 from web.html import esc, highlight_terms
 from web.services import Engine, Feedback
@@ -135,7 +135,10 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         """Answer one question about 慈党发〔2019〕78号; ``history`` lists earlier questions (for
         follow-ups). Returns the engine's answer: text with [n] markers, found, route, lang,
         citations (id, title, text) and facts."""
-        return engine.ask(question or "", list(history or [])).to_dict()
+        try:
+            return engine.ask(question, history).to_dict()
+        except InputError as e:
+            return {"error": str(e)}
 
     gr.api(ask, api_name="ask", concurrency_id="ask")  # for programs: no browser state, no streaming
 

@@ -2,7 +2,7 @@
 
 - ``Engine`` serialises ``Assistant.ask``: the engine does not promise thread safety (its
   embedding model is a C library with one context), and gradio runs events on worker threads.
-- ``Feedback`` records 👍/👎 in ``assistant.feedback.FeedbackStore`` and never raises: a locked
+- ``Feedback`` records 👍/👎 in ``web.feedback.FeedbackStore`` and never raises: a locked
   or corrupt database is logged and reported to the user, and answering carries on.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from assistant.feedback import FeedbackError, FeedbackStore
+from web.feedback import FeedbackError, FeedbackStore
 
 log = logging.getLogger("web")
 

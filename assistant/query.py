@@ -13,11 +13,12 @@ from assistant.lexicon import Lexicon
 from assistant.records import Units
 from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
+from assistant.limits import MAX_QUESTION_CHARS
+from assistant.tuning import (SHORT_FOLLOW_UP_CHARS, SHORT_FOLLOW_UP_WORDS, WEAK_TOPIC, WEIGHT_SINGLE_CHAR,
+                              WEIGHT_UNKNOWN_WORD)
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|哪|几|怎么|如何|是否|\b(how|what|which|when|who|whom)\b", re.IGNORECASE)
-MAX_QUESTION_CHARS = 2000
-WEAK_TOPIC = 3.5  # total concept weight below which a question cannot stand alone (≈ one specific term)  # longer input is cut before parsing; nothing useful is that long
 
 
 class Route(str, Enum):
@@ -96,12 +97,12 @@ class QueryParser:
             if w in self.idf:
                 weight = self.idf[w]
             elif len(w) == 1 or w.isdigit():
-                weight = 0.2  # single characters and bare numbers say little on their own
+                weight = WEIGHT_SINGLE_CHAR
             elif len(alts) > 1:  # a colloquial word: as specific as the plan's words for it
                 weight = max((self.idf.get(t, 0.0) for a in alts[1:] for t in self.tokenizer.words(a)),
                              default=0.0) or 1.0
             else:
-                weight = 0.5  # a word the plan never uses: colloquial, or a topic the plan lacks
+                weight = WEIGHT_UNKNOWN_WORD
             concepts.append(Concept(w, alts, weight))
         return concepts
 
@@ -117,7 +118,8 @@ class QueryParser:
         topic, follow_up = question, False
         previous = self._resolve_history(history or [])
         if previous is not None:
-            short = len(fold(question)) <= 20 if language(question) == "zh" else len(question.split()) <= 12
+            short = len(fold(question)) <= SHORT_FOLLOW_UP_CHARS if language(question) == "zh" \
+                else len(question.split()) <= SHORT_FOLLOW_UP_WORDS
             refers_back = short and (bool(self.lexicon.follow_up.find(question)) or "呢" in question)
             weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC \
                 and not self.units.find(question)  # "市总工会牵头哪些任务？" stands on its own

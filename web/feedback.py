@@ -8,7 +8,7 @@ chat) log it and carry on, so a locked or corrupt database never stops answering
 
 Command line::
 
-    python -m assistant.feedback export [--format csv|jsonl] [--db PATH] [--output FILE]
+    python -m web.feedback export [--format csv|jsonl] [--db PATH] [--output FILE]
 """
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ class _Closing:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m assistant.feedback", description="Feedback on answers.")
+    p = argparse.ArgumentParser(prog="python -m web.feedback", description="Feedback on answers.")
     sub = p.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("export", help="write every feedback row to stdout (or --output)")
     ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")

@@ -12,9 +12,7 @@ from rank_bm25 import BM25Okapi
 from assistant.index import Index
 from assistant.passages import Passage
 
-RRF_K = 60  # the constant of Cormack et al. (2009); ranks beyond ~k contribute little
-BM25_WEIGHT = 1.0
-DENSE_WEIGHT = 1.0
+from assistant.tuning import BM25_WEIGHT, DENSE_WEIGHT, RRF_K
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.retrieve import HybridSearch
+from assistant.search import HybridSearch
 
 
 class PlanRetriever(BaseRetriever):
