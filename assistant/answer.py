@@ -28,9 +28,14 @@ class Answer:
     lang: str
     citations: list[Citation] = field(default_factory=list)
     facts: list[dict] = field(default_factory=list)
+    trace: dict = field(default_factory=dict)  # how the answer was reached (``--explain``)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self, trace: bool = False) -> dict:
+        """The answer as JSON-ready data; the trace only when asked (it is long)."""
+        d = asdict(self)
+        if not trace:
+            d.pop("trace")
+        return d
 
 
 class Writer:

@@ -25,19 +25,21 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON (one object per line for a batch)")
     ask.add_argument("--history", action="append", default=[], metavar="Q",
                      help="an earlier question, for follow-ups (repeatable, oldest first)")
+    ask.add_argument("--explain", action="store_true",
+                     help="show how the answer was reached (parsed asks, candidates, why found); with --json, a 'trace' field")
     build = sub.add_parser("build", parents=[common],
                            help="build the index (only when missing or stale, unless --force)")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     return p
 
 
-def _record(answer, elapsed_ms: float) -> dict:
-    d = answer.to_dict()
+def _record(answer, elapsed_ms: float, explain: bool = False) -> dict:
+    d = answer.to_dict(trace=explain)
     d["elapsed_ms"] = round(elapsed_ms, 1)
     return d
 
 
-def _readable(answer) -> str:
+def _readable(answer, explain: bool = False) -> str:
     lines = [answer.answer]
     if answer.citations:
         lines.append("\n来源 Sources:")
@@ -46,6 +48,8 @@ def _readable(answer) -> str:
             lines.append(f"[{i}] {c.title} ({c.id})\n    {text}")
     if not answer.found:
         lines.append("\n（文件未直接回答这个问题 / the document does not answer this directly）")
+    if explain:
+        lines.append("\n推理过程 Trace:\n" + json.dumps(answer.trace, ensure_ascii=False, indent=2))
     return "\n".join(lines)
 
 
@@ -81,7 +85,7 @@ def _batch_line(raw: bytes, number: int) -> tuple[dict | None, dict]:
     return request, echo
 
 
-def _batch(assistant) -> int:
+def _batch(assistant, explain: bool = False) -> int:
     out = sys.stdout
     for number, raw in enumerate(sys.stdin.buffer, 1):
         raw = raw.rstrip(b"\r\n")
@@ -94,7 +98,7 @@ def _batch(assistant) -> int:
             start = time.perf_counter()
             try:
                 answer = assistant.ask(request["question"], request["history"])
-                record = {**echo, **_record(answer, (time.perf_counter() - start) * 1000)}
+                record = {**echo, **_record(answer, (time.perf_counter() - start) * 1000, explain)}
             except Exception as e:  # noqa: BLE001 - one bad question must not end the batch
                 record = {**echo, "question": request["question"], "error": f"internal error: {type(e).__name__}"}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
               f"model {assistant.model})")
         return 0
     if args.question == "-":
-        return _batch(assistant)
+        return _batch(assistant, args.explain)
     question = args.question
     if len(question) > MAX_QUESTION_CHARS:
         print(f"error: question too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})",
@@ -127,5 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     answer = assistant.ask(question, args.history)
     elapsed = (time.perf_counter() - start) * 1000
-    print(json.dumps(_record(answer, elapsed), ensure_ascii=False) if args.json else _readable(answer))
+    print(json.dumps(_record(answer, elapsed, args.explain), ensure_ascii=False) if args.json
+          else _readable(answer, args.explain))
     return 0
