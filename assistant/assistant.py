@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -17,7 +16,7 @@ from assistant.corpus import parse_plan, read_plan
 from assistant.embeddings import make_embeddings, model_id
 from assistant.evidence import (COVERAGE_FOUND, Plan, best_parent, best_rows, best_sentences, best_targets,
                                 coverage, fragment_with, parent_scores, sentence_with)
-from assistant.index import DEFAULT_INDEX_DIR, build_index, open_index
+from assistant.index import DEFAULT_INDEX_DIR, open_or_build
 from assistant.lexicon import Lexicon
 from assistant.limits import check_history, check_question
 from assistant.llm import LLMWriter
@@ -71,8 +70,8 @@ class Assistant:
         self.plan = Plan({c.id: c for c in clauses}, {r.id: r for r in annex}, load_targets())
         self.tokenizer = Tokenizer([*self.lexicon.terms, *self.units.words()], self.lexicon.stopwords)
         self.embeddings = make_embeddings(self.model)
-        self.built = False  # whether this instance had to build the index
-        self.index = self._open_or_build(make_passages(clauses, annex), rebuild, force_rebuild, quiet)
+        self.index, self.built = open_or_build(self.store, self.model, self.embeddings, make_passages(clauses, annex),
+                                               self.tokenizer, rebuild=rebuild, force=force_rebuild, quiet=quiet)
         self.search = HybridSearch(self.index, self.embeddings, self.tokenizer, mode)
         idf = {t: float(v) for t, v in self.search.bm25.idf.items()}
         years = set(re.findall(r"20\d\d", read_plan()))
@@ -80,24 +79,6 @@ class Assistant:
         self.llm = None if llm is False else LLMWriter.from_env(self.units)
         if llm and self.llm is None:
             raise ValueError("a model writer needs ASSISTANT_LLM_BASE_URL (an OpenAI-compatible endpoint)")
-
-    def _open_or_build(self, passages, rebuild: bool, force: bool, quiet: bool):
-        from assistant.index import IndexError_
-
-        where = self.store.location
-        index = None if force else open_index(self.store, self.model, self.embeddings)
-        if index is not None:
-            return index
-        if not rebuild:
-            raise IndexError_(f"no up-to-date index in {where}: run `python -m assistant build`")
-        if not quiet:
-            print(f"index in {where} is missing or stale: building it …", file=sys.stderr)
-        build_index(self.store, self.model, self.embeddings, passages, self.tokenizer)
-        self.built = True
-        index = open_index(self.store, self.model, self.embeddings)
-        if index is None:
-            raise IndexError_(f"the index built in {where} could not be read back")
-        return index
 
     # ------------------------------------------------------------------------------------------
     def ask(self, question: str, history: list | None = None) -> Answer:

@@ -176,3 +176,22 @@ def _sweep(store: Store, live: str | None) -> None:
     for build in store.builds():
         if build < live:
             store.drop(build)
+
+
+def open_or_build(where: Store | Path, model: str, embeddings, passages: list[Passage], tokenize,
+                  rebuild: bool = True, force: bool = False, quiet: bool = False) -> tuple[Index, bool]:
+    """The live index, built first when it is missing or stale (or ``force``). Returns the index and
+    whether this call built it. With ``rebuild=False`` a missing or stale index is an ``IndexError_``."""
+    store = _store(where)
+    index = None if force else open_index(store, model, embeddings)
+    if index is not None:
+        return index, False
+    if not rebuild:
+        raise IndexError_(f"no up-to-date index in {store.location}: run `python -m assistant build`")
+    if not quiet:
+        print(f"index in {store.location} is missing or stale: building it …", file=sys.stderr)
+    build_index(store, model, embeddings, passages, tokenize)
+    index = open_index(store, model, embeddings)
+    if index is None:
+        raise IndexError_(f"the index built in {store.location} could not be read back")
+    return index, True
