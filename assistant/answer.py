@@ -1,15 +1,25 @@
-"""Composing short, cited answers in the question's language from the evidence.
+"""All the answer's wording, refusals included: short, cited answers in the question's language.
 
-Names and numbers are quoted exactly as printed; each answer cites the clauses or annex rows it
-quotes ([1], [2] … refer to ``citations``). When the plan does not answer, ``found`` is False and
-the answer says what the plan does say nearest, and who leads that work where the annex says.
+Each answer leads with one plain sentence that answers (牵头的是…, 共 N 项, 文件没有写明…), then the exact quote
+with its citation, then, where the annex names one, the unit to contact. Names and numbers are quoted exactly as
+printed; [1], [2] … refer to ``Answer.citations``. English answers keep each Chinese quote and add its gist
+(``assistant.gloss``): figures in Western form, years, unit names in English.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
-from assistant.evidence import Plan
+from assistant.evidence import Plan, sentence_with
+from assistant.findings import Finding
+from assistant.gloss import Glossary
+from assistant.operators import items_of, milestones
+from assistant.query import QueryPlan, Reduce
 from assistant.records import AnnexRow, Target, Units
+
+_YES_NO = re.compile(r"吗|能不能|可不可以|是否|有没有|是不是|对吧|对不对|行不行|^(is|are|does|do|can|will|may)\b",
+                     re.IGNORECASE)
+MARKS = "①②③④⑤⑥"
 
 
 @dataclass(frozen=True)
@@ -38,17 +48,14 @@ class Answer:
         return d
 
 
-class Writer:
-    """Phrases answers; holds no state but the plan and the unit glossary."""
+class _Sources:
+    """The citations of one answer, numbered in order of first use."""
 
-    def __init__(self, plan: Plan, units: Units):
+    def __init__(self, plan: Plan):
         self.plan = plan
-        self.units = units
         self.citations: list[Citation] = []
 
-    # --- citations -------------------------------------------------------------------------
     def cite(self, source_id: str, text: str | None = None) -> str:
-        """Register a citation (once per id) and return its marker."""
         for i, c in enumerate(self.citations, 1):
             if c.id == source_id:
                 return f"[{i}]"
@@ -60,106 +67,270 @@ class Writer:
             self.citations.append(Citation(clause.id, clause.title, text or clause.text))
         return f"[{len(self.citations)}]"
 
-    def cite_sentences(self, clause_id: str, sentences: list[str]) -> str:
-        return self.cite(clause_id, "".join(sentences))
 
-    # --- unit names ------------------------------------------------------------------------
-    def unit(self, name: str, english: bool) -> str:
-        gloss = self.units.english(name) if english else ""
+class Writer:
+    """Words findings. Holds only the plan, the unit glossary and the English glossary; every answer's
+    citations live in its own ``_Sources``."""
+
+    def __init__(self, plan: Plan, units: Units, glossary: Glossary):
+        self.plan = plan
+        self.units = units
+        self.gloss = glossary
+
+    def write(self, qp: QueryPlan, findings: list[Finding]) -> tuple[str, list[Citation], list[dict]]:
+        src = _Sources(self.plan)
+        en = qp.lang != "zh"
+        parts, facts = [], []
+        for f in findings:
+            text, fact = self._one(f, src, en)
+            parts.append(text)
+            facts += fact
+        if len(parts) > 1:
+            parts = [f"{MARKS[i] if i < len(MARKS) else f'({i + 1})'} {p}" for i, p in enumerate(parts)]
+        body = "\n".join(parts)
+        if qp.follow_up:
+            body = (f"Continuing from your question “{qp.follow_up}”: " if en else f"接上一问「{qp.follow_up}」：") + body
+        return body, src.citations, facts
+
+    def _one(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        if f.kind == "off_topic":
+            return self.off_topic(en), []
+        if not f.found:
+            return self.refusal(f, src, en), [{"clause": f.clause} if f.clause else asdict(f.row)] if f.clause or f.row else []
+        words = {"row": self.row, "series": self.series, "target": self.target, "targets": self.targets,
+                 "clause": self.clause, "rows": self.rows}[f.kind]
+        return words(f, src, en)
+
+    # --- units --------------------------------------------------------------------------------
+    def unit(self, name: str, en: bool) -> str:
+        gloss = self.units.english(name) if en else ""
         return f"{name} ({gloss})" if gloss else name
 
-    def unit_list(self, names: list[str], english: bool) -> str:
-        return (", " if english else "、").join(self.unit(n, english) for n in names)
+    def unit_list(self, names: list[str], en: bool) -> str:
+        return (", " if en else "、").join(self.unit(n, en) for n in names)
 
-    # --- responsibility --------------------------------------------------------------------
-    def row_answer(self, row: AnnexRow, aspects: set[str], english: bool) -> str:
-        mark = self.cite(row.id)
-        coops = row.cooperating_units
-        inherited = row.lead_cell == "inherited"
-        if english:
-            parts = {
-                "lead": f"lead unit {self.unit(row.lead, True)}"
-                        + (" (a merged cell in the annex table, carried down from the row above)" if inherited else ""),
-                "cooperating": f"cooperating units: {self.unit_list(coops, True)}" if coops
-                               else "the annex lists no cooperating unit for this task",
-                "timeline": f"timeline: {row.timeline}",
-            }
-            head = f"Task “{row.task}”"
-        else:
-            parts = {
-                "lead": f"牵头单位：{row.lead}" + ("（附件表中为合并单元格，沿用上方单位）" if inherited else ""),
-                "cooperating": f"配合单位：{self.unit_list(coops, False)}" if coops else "附件该项未列配合单位",
-                "timeline": f"时间进度：{row.timeline}",
-            }
-            head = f"“{row.task}”"
-        order = [a for a in ("lead", "cooperating", "timeline") if a in aspects]
-        order += [a for a in ("lead", "cooperating", "timeline") if a not in order]
-        if english:
-            return f"{head}: {'; '.join(parts[a] for a in order)}. {mark}"
-        return f"{head}——{'；'.join(parts[a] for a in order)}。{mark}"
+    def _title(self, source_id: str, en: bool) -> str:
+        if source_id in self.plan.annex:
+            row = self.plan.annex[source_id]
+            return self.gloss.annex_title(row.item) if en else row.title
+        clause = self.plan.clauses[source_id]
+        return self.gloss.clause_title(clause.id, clause.number) if en else clause.title
 
-    # --- unit look-up ----------------------------------------------------------------------
-    def unit_tasks(self, unit: str, role: str, rows: dict[str, list[AnnexRow]], english: bool) -> str:
-        lines = []
-        role_names = {"lead": ("牵头", "leads"), "cooperating": ("配合", "cooperates on")}
-        for r in ("lead", "cooperating"):
-            if role not in (r, "any"):
-                continue
-            chosen = rows[r]
-            if not chosen:
-                lines.append(f"{unit} does not {role_names[r][1].split()[0]} any task in the annex." if english
-                             else f"附件中没有由{unit}{role_names[r][0]}的任务。")
-                continue
-            lines.append(f"All annex tasks {unit} {role_names[r][1]}:" if english
-                         else f"附件中由{unit}{role_names[r][0]}的全部任务：")
-            for row in chosen:
-                star = "*" if r == "lead" and row.lead_cell == "inherited" else ""
-                lines.append(f"• {row.title}：{_short(row.task)}{star} {self.cite(row.id)}")
-        if any(row.lead_cell == "inherited" for row in rows["lead"]) and role in ("lead", "any"):
-            lines.append("* the lead cell is a merged cell in the annex table, carried down from the row above."
-                         if english else "* 该行牵头单位一栏为附件表中的合并单元格，沿用上方单位。")
-        return "\n".join(lines)
-
-    # --- targets ---------------------------------------------------------------------------
-    def target_answer(self, targets: list[Target], sentences: dict[str, str], english: bool) -> str:
+    def _premises(self, f: Finding, en: bool) -> str:
         out = []
-        for t in targets:
-            mark = self.cite(t.source, sentences[t.id] if t.source not in self.plan.annex else None)
-            when = _year_phrase(t, sentences[t.id], english)
-            if english:
-                out.append(f"the plan's target for {t.metric} is “{t.printed}”{when} {mark}")
+        if f.lead_premise:
+            named, actual = f.lead_premise
+            out.append(f"The annex names {self.unit(actual, True)} as lead unit, not {named}." if en
+                       else f"附件写的牵头单位是{actual}，不是{named}。")
+        if f.premise:
+            shown = "、".join(f.premise)
+            out.append(f"The plan does not state {', '.join(f.premise)}; it says:" if en
+                       else f"文件没有写“{shown}”，文件写的是：")
+        return " ".join(out)
+
+    # --- one annex task -----------------------------------------------------------------------
+    def row(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        row, asked = f.row, [a for a in ("lead", "cooperating", "timeline") if a in f.query.aspects] or ["lead"]
+        mark = src.cite(row.id)
+        inherited = row.lead_cell == "inherited"
+        coops = row.cooperating_units
+        if en:
+            plain = {"lead": f"The lead unit is {self.unit(row.lead, True)}"
+                             + (" (a merged cell in the annex table, carried down from the row above)." if inherited else "."),
+                     "cooperating": f"The cooperating units are {self.unit_list(coops, True)}." if coops
+                                    else "The annex lists no cooperating unit for this task.",
+                     "timeline": f"Timeline: {row.timeline}{self._timeline_gloss(row.timeline)}."}
+            rest = {"lead": f"lead unit {self.unit(row.lead, True)}",
+                    "cooperating": f"cooperating units {self.unit_list(coops, True)}" if coops else "no cooperating unit",
+                    "timeline": f"timeline {row.timeline}{self._timeline_gloss(row.timeline)}"}
+            others = "; ".join(rest[a] for a in ("lead", "cooperating", "timeline") if a not in asked)
+            text = " ".join(plain[a] for a in asked) + f" {self._title(row.id, True)}: “{row.task}”" \
+                + (f" — {others}" if others else "") + f". {mark}"
+        else:
+            plain = {"lead": f"牵头的是{row.lead}" + ("（附件表中为合并单元格，沿用上方单位）。" if inherited else "。"),
+                     "cooperating": f"配合单位是{self.unit_list(coops, False)}。" if coops else "附件该项未列配合单位。",
+                     "timeline": f"时间进度：{row.timeline}。"}
+            rest = {"lead": f"牵头单位：{row.lead}", "cooperating": f"配合单位：{self.unit_list(coops, False)}" if coops
+                    else "未列配合单位", "timeline": f"时间进度：{row.timeline}"}
+            others = "；".join(rest[a] for a in ("lead", "cooperating", "timeline") if a not in asked)
+            text = "".join(plain[a] for a in asked) + f"{row.title}：“{row.task}”" + (f"——{others}" if others else "") \
+                + f"。{mark}"
+        return _join(self._premises(f, en), text), [asdict(row)]
+
+    def series(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        row = f.row
+        mark = src.cite(row.id)
+        steps = milestones(row.timeline)
+        if en:
+            listed = "; ".join(f"{m.text}{self._gloss_piece(m.text)}" for m in steps)
+            text = (f"{len(steps)} milestone(s) for “{row.task}”: {listed}. {mark} "
+                    f"Lead unit: {self.unit(row.lead, True)}.")
+        else:
+            listed = "；".join(f"{MARKS[i] if i < len(MARKS) else ''}{m.text}" for i, m in enumerate(steps))
+            text = f"“{row.task}”的时间进度共 {len(steps)} 个节点：{listed}。{mark}牵头单位：{row.lead}。"
+        return text, [asdict(row), {"milestones": [m.text for m in steps], "count": len(steps), "computed": True}]
+
+    # --- figures ------------------------------------------------------------------------------
+    def _figure(self, group: list[Target], src: _Sources, en: bool) -> str:
+        t = group[0]
+        marks = "".join(src.cite(x.source, sentence_with(self.plan, x) if x.source not in self.plan.annex else None)
+                        for x in group)
+        when = _year_phrase(t, sentence_with(self.plan, t), en)
+        if en:
+            gist = self.gloss.target(t)
+            extra = ", ".join(x for x in (gist, when) if x)
+            return f"{t.metric}: “{t.printed}”" + (f" ({extra})" if extra else "") + f" {marks}"
+        return f"{t.metric}：“{t.printed}”" + (f"（{when}）" if when else "") + marks
+
+    def target(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        lines = [self._figure(g, src, en) for g in f.groups]
+        text = ("; ".join(lines) + ".") if en else ("；".join(lines) + "。")
+        return _join(self._premises(f, en), text), [asdict(g[0]) for g in f.groups]
+
+    def targets(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        reduce = f.ask.reduce
+        facts = [asdict(g[0]) for g in f.groups]
+        if reduce in (Reduce.MAX, Reduce.MIN) and f.best:
+            percent = f.best[0][0].unit == "%"
+            word = ("highest" if percent else "largest") if reduce is Reduce.MAX else ("lowest" if percent else "smallest")
+            zh = ("最高" if percent else "最多") if reduce is Reduce.MAX else ("最低" if percent else "最少")
+            best = [self._figure(g, src, en) for g in f.best]
+            others = [self._figure(g, src, en) for g in f.groups if g not in f.best]
+            if en:
+                head = (f"The {word} is " if len(best) == 1 else f"Equal {word}: ") + "; ".join(best) + "."
+                text = head + (f" The others: {'; '.join(others)}." if others else "")
             else:
-                out.append(f"{t.metric}：“{t.printed}”{when}{mark}")
-        if english:
-            text = "; ".join(out) + "."
-            return text[0].upper() + text[1:]
-        return "；".join(out) + "。"
+                head = (f"{zh}的是" if len(best) == 1 else f"并列{zh}：") + "；".join(best) + "。"
+                text = head + (f"其余：{'；'.join(others)}。" if others else "")
+            return text, facts + [{"reduce": reduce.value, "best": [g[0].id for g in f.best], "computed": True}]
+        lines = [self._figure(g, src, en) for g in f.groups]
+        if reduce is Reduce.COUNT:
+            head = f"{len(lines)} figures: " if en else f"共 {len(lines)} 个目标："
+            return head + ("; ".join(lines) if en else "；".join(lines)) + ("." if en else "。"), \
+                facts + [{"count": len(lines), "computed": True}]
+        return ("; ".join(lines) + ".") if en else ("；".join(lines) + "。"), facts
 
-    # --- policy ----------------------------------------------------------------------------
-    def quote(self, clause_id: str, sentences: list[str], english: bool) -> str:
-        mark = self.cite_sentences(clause_id, sentences)
-        title = self.plan.clauses[clause_id].title
+    # --- what the plan says ------------------------------------------------------------------
+    def quote(self, clause_id: str, sentences: list[str], src: _Sources, en: bool) -> str:
+        mark = src.cite(clause_id, "".join(sentences))
         text = "".join(sentences)
-        return f"The plan says ({title}): “{text}” {mark}" if english else f"{title}：“{text}”{mark}"
+        return f"{self._title(clause_id, True)}: “{text}” {mark}" if en else \
+            f"{self.plan.clauses[clause_id].title}：“{text}”{mark}"
 
-    def row_quote(self, row: AnnexRow, english: bool) -> str:
-        mark = self.cite(row.id)
-        if english:
-            return (f"The annex ({row.title}) lists: “{row.task}” — timeline {row.timeline}; lead "
-                    f"{self.unit(row.lead, True)}. {mark}")
+    def row_quote(self, row: AnnexRow, src: _Sources, en: bool) -> str:
+        mark = src.cite(row.id)
+        if en:
+            return (f"{self._title(row.id, True)}: “{row.task}” — timeline {row.timeline}"
+                    f"{self._timeline_gloss(row.timeline)}; lead unit {self.unit(row.lead, True)}. {mark}")
         return f"{row.title}：“{row.task}”（时间进度：{row.timeline}；牵头单位：{row.lead}）{mark}"
 
-    # --- refusals --------------------------------------------------------------------------
-    def nearest(self, body: str, english: bool) -> str:
-        return f"Nearest it says: {body}" if english else f"文件最接近的内容是：{body}"
-
-    def responsible(self, row: AnnexRow | None, english: bool) -> str:
+    def contact(self, row: AnnexRow | None, src: _Sources, en: bool) -> str:
         if row is None:
             return ""
-        mark = self.cite(row.id)
-        if english:
-            return f" The annex names the lead unit for this work: {self.unit(row.lead, True)} {mark}."
-        return f"相关工作的牵头单位：{row.lead}{mark}。"
+        mark = src.cite(row.id)
+        return f"For details, contact: {self.unit(row.lead, True)} {mark}." if en else f"具体办理可咨询：{row.lead}{mark}。"
+
+    def clause(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        q = f.query
+        if f.clause is None:  # the best source is an annex row
+            body, facts = self.row_quote(f.row, src, en), [asdict(f.row)]
+        else:
+            body, facts = self.quote(f.clause, f.sentences, src, en), [{"clause": f.clause, "sentences": f.sentences}]
+            body = _join(body, self.contact(f.row, src, en))
+        plain = ""
+        if not f.premise and not f.lead_premise and _YES_NO.search(q.question.strip()):
+            plain = "The plan addresses this." if en else "文件有相关规定。"
+        return _join(self._premises(f, en), plain, body), facts
+
+    # --- sets of rows -------------------------------------------------------------------------
+    def rows(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        q, matches = f.query, f.rows
+        what = self._row_filter_words(f, en)
+        items = items_of(matches)
+        if not matches:
+            return (f"No annex task {what}." if en else f"附件中没有{what}的任务。"), [{"count": 0, "computed": True}]
+        head = (f"{len(matches)} annex task(s) {what}, under {len(items)} item(s):" if en
+                else f"附件中{what}的任务共 {len(matches)} 项，分属 {len(items)} 个举措：")
+        lines = []
+        for item, group in items.items():
+            title = self.gloss.annex_title(item) if en else group[0].row.title
+            entries = []
+            for m in group:
+                star = "*" if m.inherited else ""
+                roles = "" if len(q.roles) != 1 or q.roles[0][1] != "any" else \
+                    (f" ({next(iter(m.roles.values()))})" if en else
+                     f"（{'牵头' if next(iter(m.roles.values())) == 'lead' else '配合'}）")
+                steps = "；".join(x.text for x in m.milestones)
+                when = (f" — {steps}" if en else f"（{steps}）") if steps else ""
+                entries.append(f"{_short(m.row.task)}{star}{roles}{when} {src.cite(m.row.id)}")
+            lines.append(f"• {title}: " + "; ".join(entries) if en else f"• {title}：" + "；".join(entries))
+        inherited = sum(m.inherited for m in matches)
+        note = ""
+        if inherited:
+            note = (f"* {inherited} of them rely on a merged cell of the annex table (value carried down from above)."
+                    if en else f"* 其中 {inherited} 项的单位或进度沿用表中上方合并单元格。")
+        text = "\n".join([head, *lines] + ([note] if note else []))
+        return text, [asdict(m.row) for m in matches] + [{"count": len(matches), "items": len(items),
+                                                          "inherited": inherited, "computed": True}]
+
+    def _row_filter_words(self, f: Finding, en: bool) -> str:
+        q = f.query
+        role_zh = {"lead": "牵头", "cooperating": "配合", "any": "参与"}
+        role_en = {"lead": "led by", "cooperating": "with cooperation from", "any": "involving"}
+        parts = []
+        if q.years:
+            parts.append(f"with a milestone in {' or '.join(q.years)}" if en else f"{'、'.join(q.years)} 年")
+        if q.milestone:
+            parts.append(f"“{q.milestone}”" if en else f"“{q.milestone}”")
+        if q.roles:
+            if en:
+                parts.append(" and ".join(f"{role_en[r]} {self.unit(u, True)}" for u, r in q.roles))
+            else:
+                parts.append("、".join(f"由{u}{role_zh[r]}" for u, r in q.roles))
+        if "printed_only" in q.sets:
+            parts.append("(printed cells only)" if en else "（仅计表中明确写出的单元格）")
+        topic = f.scores.get("filter", {}).get("topic") or []
+        if topic:
+            parts.append(f"about {'/'.join(topic)}" if en else f"与“{'、'.join(topic)}”相关")
+        return " ".join(parts) if en else "".join(parts)
+
+    # --- the plan does not say -----------------------------------------------------------------
+    def off_topic(self, en: bool) -> str:
+        if en:
+            return ("I only answer questions about the 2019 Cixi plan for the industrial workforce (慈党发〔2019〕78号), "
+                    "for example “Who leads the 尘肺病 prevention campaign?” or “How many high-skilled workers by 2025?”")
+        return ("我只回答关于《新时代慈溪产业工人队伍建设改革实施方案》（慈党发〔2019〕78号）的问题，例如："
+                "“尘肺病防治谁牵头？”“到 2025 年高技能人才目标是多少？”")
+
+    def refusal(self, f: Finding, src: _Sources, en: bool) -> str:
+        what = f.unmet or [("这个问题", "this")]
+        head = ("The plan does not state " + "; nor ".join(e for _, e in what) + ".") if en else \
+            ("文件没有写明" + "，也没有写明".join(z for z, _ in what) + "。")
+        if f.kind == "rows" or (f.clause is None and f.row is None):
+            return head
+        nearest = self.quote(f.clause, f.sentences, src, en) if f.clause else self.row_quote(f.row, src, en)
+        text = _join(head, ("Nearest, the plan says — " if en else "文件最接近的内容是：") + nearest)
+        if f.clause and f.row is not None:
+            mark = src.cite(f.row.id)
+            text = _join(text, f"The annex names the lead unit for this work: {self.unit(f.row.lead, True)} {mark}."
+                         if en else f"相关工作的牵头单位：{f.row.lead}{mark}。")
+        if f.kind == "row" and "lead" in f.query.aspects and f.clause:
+            org = self.plan.clauses["org"]
+            text = _join(text, self.quote("org", [org.sentences[0]], src, en))
+        return text
+
+    # --- glosses ------------------------------------------------------------------------------
+    def _timeline_gloss(self, timeline: str) -> str:
+        g = self.gloss.timeline(timeline)
+        return f" ({g})" if g else ""
+
+    def _gloss_piece(self, piece: str) -> str:
+        g = self.gloss.milestone(piece)
+        return f" ({g})" if g else ""
+
+
+def _join(*pieces: str) -> str:
+    return " ".join(p for p in pieces if p).strip()
 
 
 def _short(task: str, limit: int = 36) -> str:
@@ -168,9 +339,9 @@ def _short(task: str, limit: int = 36) -> str:
     return first if len(first) <= limit else first[:limit] + "…"
 
 
-def _year_phrase(t: Target, sentence: str, english: bool) -> str:
+def _year_phrase(t: Target, sentence: str, en: bool) -> str:
     if not t.year or t.year in t.printed or t.year not in sentence:
         return ""
     if t.year.isdigit():
-        return f" (by {t.year})" if english else f"（{t.year} 年）"
-    return f" ({t.year})" if english else f"（{t.year}）"
+        return f"by {t.year}" if en else f"{t.year} 年"
+    return t.year

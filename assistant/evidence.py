@@ -1,28 +1,17 @@
-"""Turning ranked passages into evidence: best annex rows, best clauses and sentences, best targets,
-and whether a piece of evidence really speaks to the question (concept coverage)."""
+"""Turning ranked passages into evidence: the best annex rows, clauses, sentences and targets for a question,
+re-ranked by how much of the question each states (concept coverage)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from assistant.corpus import Clause
+from assistant.operators import same_family
 from assistant.records import AnnexRow, Target
+from assistant.query import Query, coverage, covered
 from assistant.search import Hit
-from assistant.query import Query
-from assistant.text import fold
-from assistant.tuning import (COVERAGE_FOUND, MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT,  # noqa: F401
-                              TARGET_NUMBER_BONUS)
-
-
-
-def coverage(query: Query, text: str) -> float:
-    """Weighted share of the question's concepts that ``text`` states (any alternative counts)."""
-    total = sum(c.weight for c in query.concepts)
-    if total == 0:
-        return 1.0
-    folded = fold(text)
-    hit = sum(c.weight for c in query.concepts if any(fold(a) in folded for a in c.alternatives))
-    return hit / total
+from assistant.tuning import (MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT, TARGET_NUMBER_BONUS,
+                              TARGET_UNIT_BONUS, TARGET_YEAR_BONUS)
 
 
 @dataclass(frozen=True)
@@ -32,6 +21,10 @@ class Plan:
     clauses: dict[str, Clause]
     annex: dict[str, AnnexRow]
     targets: list[Target]
+
+    def group_title(self, group: str) -> str:
+        """（三） → 运用互联网促进产业工人队伍建设, as the main text prints it."""
+        return next((c.group_title for c in self.clauses.values() if c.group == group), "")
 
     def rows_of_measure(self, number: int) -> list[AnnexRow]:
         return [r for r in self.annex.values() if r.measure == number or r.see_also == f"m{number}"]
@@ -98,18 +91,26 @@ def best_sentences(plan: Plan, query: Query, hits: list[Hit], clause_id: str, li
     return [s for s in clause.sentences if s in chosen], scored[0]
 
 
-def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> list[tuple[Target, float]]:
+def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
+                 avoid: frozenset[str] = frozenset()) -> list[tuple[Target, float]]:
     """Targets ranked by how well their metric and wording cover the question, then by the rank of
-    the clause or row stating them."""
+    the clause or row stating them. A question naming a year ranks that year's figures first; ``avoid``
+    holds figures an earlier part of the same question already gave ("…每年几家？到 2025 年呢？")."""
     parents = parent_scores(hits)
     top = max(parents.values(), default=1.0) or 1.0
     ranked = []
     for t in plan.targets:
+        if t.id in avoid:
+            continue
         context = fragment_with(plan, t)
         score = TARGET_METRIC_WEIGHT * coverage(query, f"{t.metric} {t.printed} {t.comparator}") + coverage(query, context)
         score += parents.get(t.source, 0.0) / top
         if "number" in query.aspects and any(ch.isdigit() for ch in t.value):
             score += TARGET_NUMBER_BONUS
+        if query.years and any(y in t.year for y in query.years):
+            score += TARGET_YEAR_BONUS
+        if query.measure_unit and same_family(query.measure_unit, t.unit):
+            score += TARGET_UNIT_BONUS
         ranked.append((t, score))
     ranked.sort(key=lambda p: -p[1])
     if not ranked:
@@ -118,25 +119,20 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3) -> l
     # concept of the question that the targets already chosen do not ("2 个…中心, 8 个…基地").
     best = ranked[0][0]
     chosen = [ranked[0]]
-    covered = _covered(query, f"{best.metric} {best.printed}")
+    stated = covered(query, f"{best.metric} {best.printed}")
     for t, s in ranked[1:]:
         if t.source != best.source or len(chosen) >= limit:
             continue
-        new = _covered(query, f"{t.metric} {t.printed}") - covered
+        new = covered(query, f"{t.metric} {t.printed}") - stated
         if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen):
             chosen.append((t, s))
-            covered |= new
+            stated |= new
     if "timeline" in query.aspects:  # "… and by when?": the last milestone of that clause or row is the deadline
         dated = [(t, s) for t, s in ranked if t.source == best.source and t.year[:4].isdigit()]
         last = max(dated, key=lambda p: p[0].year, default=None)
         if last and all(last[0] is not t for t, _ in chosen):
             chosen.append(last)
     return chosen
-
-
-def _covered(query: Query, text: str) -> set:
-    folded = fold(text)
-    return {c for c in query.concepts if any(fold(a) in folded for a in c.alternatives)}
 
 
 def sentence_with(plan: Plan, target: Target) -> str:

@@ -20,7 +20,7 @@ class PlanRetriever(BaseRetriever):
     k: int = 5
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.search_engine.search(query)[: self.k]
+        hits = self.search_engine.rank(query)[: self.k]
         return [Document(page_content=h.passage.text, id=h.passage.id,
                          metadata={"parent": h.passage.parent, "kind": h.passage.kind, "score": h.score})
                 for h in hits]

@@ -1,8 +1,8 @@
 """The query vocabulary (corpus/lexicon.yaml): what is asked, and the plan's words for it.
 
 Chinese entries match as substrings of the folded question; English entries match whole words
-(a trailing ``*`` matches any ending). Routing reads ``aspects`` and ``details``; retrieval reads
-``expand``; the tokenizer reads ``terms`` and ``stopwords``.
+(a trailing ``*`` matches any ending). Query planning reads ``aspects``, ``sets``, ``milestones``,
+``measure_units`` and ``details``; retrieval reads ``expand``; the tokenizer reads ``terms`` and ``stopwords``.
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ class Detail:
     name: str
     cues: _Matcher
     evidence: re.Pattern | None  # what satisfies it in a cited text; None: the plan never gives it
+    anchors: tuple[str, ...] = ()  # the words it must stand next to in the cited text (津贴 for an amount)
 
 
 class Lexicon:
@@ -76,24 +77,52 @@ class Lexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.aspect_cues = {name: _Matcher(words) for name, words in data["aspects"].items()}
         self.details = [
-            Detail(name, _Matcher(d["cues"]), re.compile(d["evidence"]) if d.get("evidence") else None)
+            Detail(name, _Matcher(d["cues"]), re.compile(d["evidence"]) if d.get("evidence") else None,
+                   tuple(d.get("anchors", ())))
             for name, d in data["details"].items()
         ]
-        self.places = _Matcher(data["details"]["place"]["cues"])
+        self._places = {name: _Matcher(words) for name, words in data["places"].items()}
         self.follow_up = _Matcher(data["follow_up"])
         self.synonyms = {fold(k): v for k, v in data["synonyms"].items()}
         self.english = _Matcher(list(data["english"]))
         self._english_terms = {k.lower(): v for k, v in data["english"].items()}
         self.terms: list[str] = data["terms"]
         self.stopwords = frozenset(data["stopwords"])
-        self._all_cues = _Matcher([w for words in data["aspects"].values() for w in words] + data["follow_up"])
+        self.set_cues = {name: _Matcher(words) for name, words in data["sets"].items()}
+        self.milestone_cues = {key: _Matcher(words) for key, words in data["milestones"].items()}
+        self.measure_unit_cues = {unit: _Matcher(words) for unit, words in data["measure_units"].items()}
+        cue_words = [w for group in ("aspects", "sets") for words in data[group].values() for w in words]
+        self._all_cues = _Matcher(cue_words + data["follow_up"])
 
     def aspects(self, question: str) -> set[str]:
-        """Which of lead / cooperating / timeline / number / list the question asks."""
+        """Which of lead / cooperating / timeline / number / quantity the question asks."""
         return {name for name, m in self.aspect_cues.items() if m.find(question)}
+
+    def set_words(self, question: str) -> set[str]:
+        """Which set cues the question holds: count, list, max, min, each, series, any_role, printed_only."""
+        return {name for name, m in self.set_cues.items() if m.find(question)}
+
+    def milestone(self, question: str) -> str | None:
+        """The timeline milestone a question names (启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标), the longest cue
+        winning (全部完成 over 完成)."""
+        found = [(len(max(m.find(question), key=len)), key) for key, m in self.milestone_cues.items() if m.find(question)]
+        return max(found)[1] if found else None
+
+    def milestone_words(self) -> set[str]:
+        return {p for m in self.milestone_cues.values() for p in m.chinese}
+
+    def measure_unit(self, question: str) -> str | None:
+        """The unit of measure a question limits itself to (%, 家, 万人 …), or None."""
+        found = [(len(max(m.find(question), key=len)), unit) for unit, m in self.measure_unit_cues.items()
+                 if m.find(question)]
+        return max(found)[1] if found else None
 
     def asked_details(self, question: str) -> list[Detail]:
         return [d for d in self.details if d.cues.find(question)]
+
+    def places(self, question: str) -> list[str]:
+        """Places other than Cixi the question names, by their Chinese name (Ningbo → 宁波)."""
+        return [name for name, m in self._places.items() if m.find(question)]
 
     def expand(self, question: str) -> list[str]:
         """The plan's terms for the question's colloquial and English words."""

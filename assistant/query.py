@@ -1,31 +1,54 @@
-"""Reading a question: its language, what it asks (route and aspects), what it is about (topic),
-which units it names, and which details it wants that the plan may not give.
+"""Reading a question into a query plan: one or more asks, each with the operator that answers it.
 
-Follow-ups ("那配合单位呢？", "and by when?") borrow the topic, or the aspects, of earlier turns.
+The question is normalised first (``assistant.normalize``: width, script, dialect, typos), then split where it
+asks several things ("…有什么政策？谁牵头？"), and each part is read: its language, what it asks (aspects), what
+it is about (topic and concepts), which units, roles, years, milestones and units of measure it names, and which
+details it wants that the plan may not give. A part that cannot stand on its own borrows the topic of the part
+before it, or of the previous question (a follow-up, which the answer then names).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from assistant.lexicon import Lexicon
+from assistant.limits import MAX_QUESTION_CHARS
+from assistant.normalize import Normalized, Normalizer
 from assistant.records import Units
 from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
-from assistant.limits import MAX_QUESTION_CHARS
-from assistant.tuning import (SHORT_FOLLOW_UP_CHARS, SHORT_FOLLOW_UP_WORDS, WEAK_TOPIC, WEIGHT_SINGLE_CHAR,
-                              WEIGHT_UNKNOWN_WORD)
+from assistant.tuning import BORROWED_WEIGHT, STRONG_TOPIC, WEAK_TOPIC, WEIGHT_SINGLE_CHAR, WEIGHT_UNKNOWN_WORD
 
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-_QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|哪|几|怎么|如何|是否|\b(how|what|which|when|who|whom)\b", re.IGNORECASE)
+# A year is 20xx not followed by a unit of money or count ("2000 元" is an amount, not a year).
+_YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])(?!\s*(?:万|元|块|人|名|个|家|所|%|场|次|项))")
+_RANGE = re.compile(r"(20\d\d)\s*[-–—~至到]\s*(20\d\d)")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|人|名|个月|个|家|所|%|倍|场|次|项)")
+_QUOTED = re.compile(r"[“「『\"']([^”」』\"']{2,20})[”」』\"']")
+_QUESTION_WORD = re.compile(r"多[大少久长]|什么|哪|几|怎么|如何|是否|是不是|有没有|谁|吗|吧|呢|对不对"
+                            r"|\b(how|what|which|when|who|whom|whose|where|is|are|does|do|can)\b", re.IGNORECASE)
+_WHICH = re.compile(r"哪|谁|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[？?！!。；;])")
+_JOIN = re.compile(r"[，,、]|和|并且|另外|还有|以及|同时|\band\b|\balso\b|\bplus\b", re.IGNORECASE)
+_ENTITY_SPLIT = re.compile(r"[，,、/]|和|与|跟|及|以及|还是|或者|或|\band\b|\bor\b|\bvs\.?|\bversus\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个|这项|该项|它)|又|^(and|what about|how about|then)\b"
+                          r"|\b(it|its|that|this|they|them|those|these)\b", re.IGNORECASE)
 
 
-class Route(str, Enum):
-    RESPONSIBILITY = "responsibility"  # lead / cooperating units / timeline of a task → annex rows
-    UNIT_LOOKUP = "unit_lookup"  # every task a unit leads or cooperates on → the full list
-    TARGET = "target"  # numbers → the target register
-    POLICY = "policy"  # what the plan says → best sentences of the best clauses
+class Op(str, Enum):
+    ROW = "row"  # lead, cooperating units or timeline of one annex task
+    SERIES = "series"  # every milestone of one task's timeline
+    TARGET = "target"  # a figure the plan sets
+    CLAUSE = "clause"  # what the plan says about something
+    ROWS = "rows"  # annex rows chosen by unit and role, year, milestone, topic → list or count
+    TARGETS = "targets"  # targets chosen by name, year, unit of measure, topic → list, compare, largest, smallest
+
+
+class Reduce(str, Enum):
+    LIST = "list"
+    COUNT = "count"
+    MAX = "max"
+    MIN = "min"
 
 
 @dataclass(frozen=True)
@@ -35,23 +58,33 @@ class Concept:
     word: str
     alternatives: tuple[str, ...]
     weight: float
+    known: bool  # the plan (or the lexicon's words for it) uses this word
 
 
 @dataclass
 class Query:
-    question: str  # as asked (squashed)
+    """One part of a question, read."""
+
+    question: str  # the part as the engine reads it (normalised)
     lang: str  # zh | en | mixed
-    route: Route
-    aspects: set[str]
+    aspects: set[str]  # lead, cooperating, timeline, number, quantity
+    sets: set[str]  # count, list, max, min, each, series, any_role, printed_only
     topic: str  # text to search with
     expansions: list[str]  # the plan's terms for the question's words
     concepts: list[Concept]
     units: list[str]  # canonical unit names mentioned
-    details: list = field(default_factory=list)  # lexicon Details asked
+    roles: list[tuple[str, str]] = field(default_factory=list)  # (unit, lead | cooperating | any)
+    years: list[str] = field(default_factory=list)  # years asked about (as written, 2019 …)
+    milestone: str | None = None  # 启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标
+    measure_unit: str | None = None  # %, 家, 万人 …
+    details: list = field(default_factory=list)  # lexicon Details asked (money, contact, place)
     places: list[str] = field(default_factory=list)
     unknown_years: list[str] = field(default_factory=list)  # years the plan never mentions
-    follow_up: bool = False
+    numbers: list[tuple[str, str]] = field(default_factory=list)  # (number, unit) the question states
+    quoted: list[str] = field(default_factory=list)  # names in quotes the plan never prints
     untranslated: list[str] = field(default_factory=list)  # English words the lexicon cannot map
+    borrowed: str | None = None  # the earlier question (history) this part continues
+    joined: bool = False  # the part took its topic from the part before it in the same question
 
     @property
     def english(self) -> bool:
@@ -63,16 +96,104 @@ class Query:
         lead, coop = "lead" in self.aspects, "cooperating" in self.aspects
         return "lead" if lead and not coop else "cooperating" if coop and not lead else "any"
 
+    @property
+    def weight(self) -> float:
+        return sum(c.weight for c in self.concepts)
+
+    @property
+    def known_weight(self) -> float:
+        """Weight of the concepts the plan itself speaks of (unknown words say nothing about the plan)."""
+        return sum(c.weight for c in self.concepts if c.known)
+
+
+@dataclass
+class Ask:
+    """One thing to answer, and how."""
+
+    op: Op
+    query: Query
+    reduce: Reduce = Reduce.LIST
+    entities: list[Query] = field(default_factory=list)  # TARGETS: the figures named, one query each
+
+    def describe(self) -> dict:
+        q = self.query
+        return {"op": self.op.value, "reduce": self.reduce.value, "part": q.question, "topic": q.topic.strip(),
+                "aspects": sorted(q.aspects), "sets": sorted(q.sets), "units": q.roles or q.units, "years": q.years,
+                "milestone": q.milestone, "measure_unit": q.measure_unit, "borrowed": q.borrowed,
+                "concepts": [(c.word, round(c.weight, 2)) for c in q.concepts],
+                "entities": [e.question for e in self.entities]}
+
+
+@dataclass
+class QueryPlan:
+    question: str  # as asked
+    normalized: Normalized
+    lang: str
+    asks: list[Ask]
+
+    @property
+    def follow_up(self) -> str | None:
+        """The earlier question the first ask continues, if any."""
+        return self.asks[0].query.borrowed if self.asks else None
+
 
 class QueryParser:
-    def __init__(self, lexicon: Lexicon, units: Units, tokenizer: Tokenizer, vocabulary_idf: dict[str, float],
-                 plan_years: set[str]):
+    def __init__(self, lexicon: Lexicon, units: Units, tokenizer: Tokenizer, normalizer: Normalizer,
+                 vocabulary_idf: dict[str, float], plan_years: set[str], plan_text: str):
         self.lexicon = lexicon
         self.units = units
         self.tokenizer = tokenizer
+        self.normalize = normalizer
         self.idf = vocabulary_idf
-        self.max_idf = max(vocabulary_idf.values(), default=1.0)
         self.plan_years = plan_years
+        self._plan = fold(plan_text)
+        self._milestone_words = lexicon.milestone_words()
+        # the plan's longer words, so that a cue inside one (最低 in 最低工资标准) is not read as a cue
+        self._terms = sorted((w for w in normalizer.vocabulary if len(w) >= 3), key=len, reverse=True)
+
+    # --- the plan -------------------------------------------------------------------------------
+    def plan(self, question: str, history: list[str] | None = None) -> QueryPlan:
+        """Read a question (and, for follow-ups, the turns before it) into asks."""
+        normalized = self.normalize(question[:MAX_QUESTION_CHARS])
+        previous = self._previous(history or [])
+        asks: list[Ask] = []
+        for part in split_parts(normalized.text):
+            q = self.read(part)
+            before = asks[-1].query if asks else previous
+            if before is not None:
+                q = self._continue(q, before, from_history=not asks)
+            asks.append(self._ask(q))
+        asks = _merge(asks) or [self._ask(self.read(normalized.text))]
+        return QueryPlan(question, normalized, language(normalized.text), asks)
+
+    def _previous(self, history: list[str]) -> Query | None:
+        """The last earlier question's last ask, itself read against the (at most two) turns before it."""
+        turns = [t for t in history[-3:] if isinstance(t, str) and t.strip()]
+        if not turns:
+            return None
+        last = self.plan(turns[-1], turns[:-1]).asks[-1].query
+        return replace(last, question=turns[-1]) if last.borrowed is None else last
+
+    # --- one part -------------------------------------------------------------------------------
+    def read(self, part: str) -> Query:
+        topic = part
+        quoted = [t for t in _QUOTED.findall(part) if fold(t) not in self._plan]
+        return Query(
+            question=part, lang=language(part), aspects=self.lexicon.aspects(part),
+            sets=self.lexicon.set_words(self._without_terms(part)),
+            topic=topic, expansions=self.lexicon.expand(topic), concepts=self._concepts(topic),
+            units=self.units.find(part), roles=self._roles(part), years=_years(part),
+            milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
+            details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
+            unknown_years=[y for y in _years(part) if y not in self.plan_years],
+            numbers=[(n, u) for n, u in _NUMBER.findall(part) if not _YEAR.fullmatch(n)], quoted=quoted,
+            untranslated=self._untranslated(topic))
+
+    def _without_terms(self, text: str) -> str:
+        for w in self._terms:
+            if w in text:
+                text = text.replace(w, " ")
+        return text
 
     def topic_words(self, text: str) -> list[str]:
         """Content words of a text: cue words, unit names and stopwords removed."""
@@ -83,27 +204,28 @@ class QueryParser:
         return self.tokenizer.words(text)
 
     def _concepts(self, text: str) -> list[Concept]:
-        """Chinese content words, plus English phrases the lexicon can translate; an English word
-        it cannot translate is left to the dense model."""
+        """Chinese content words, plus English phrases the lexicon can translate; an English word it cannot
+        translate is left to the dense model."""
         concepts = []
         for phrase in self.lexicon.english.find(text):
             alts = tuple(self.lexicon.expand(phrase))
             weight = max((self.idf.get(t, 0.0) for a in alts for t in self.tokenizer.words(a)), default=0.0)
-            concepts.append(Concept(phrase, alts, weight or 1.0))
+            concepts.append(Concept(phrase, alts, weight or 1.0, True))
         for w in dict.fromkeys(self.topic_words(text)):
             if w.isascii() and w.isalpha():
                 continue  # English words: covered by the phrases above or judged by the dense model
             alts = (w, *self.lexicon.expand(w))
-            if w in self.idf:
-                weight = self.idf[w]
-            elif len(w) == 1 or w.isdigit():
-                weight = WEIGHT_SINGLE_CHAR
+            if (len(w) == 1 or re.fullmatch(r"[\d.]+", w)) and len(alts) == 1:
+                weight, known = WEIGHT_SINGLE_CHAR, False  # 大, 进, 2025: too common to say what it is about
+            elif w in self.idf:
+                weight, known = self.idf[w], True
             elif len(alts) > 1:  # a colloquial word: as specific as the plan's words for it
                 weight = max((self.idf.get(t, 0.0) for a in alts[1:] for t in self.tokenizer.words(a)),
                              default=0.0) or 1.0
+                known = True
             else:
-                weight = WEIGHT_UNKNOWN_WORD
-            concepts.append(Concept(w, alts, weight))
+                weight, known = WEIGHT_UNKNOWN_WORD, fold(w) in self._plan  # a word the plan never uses
+            concepts.append(Concept(w, alts, weight, known))
         return concepts
 
     def _untranslated(self, text: str) -> list[str]:
@@ -111,51 +233,169 @@ class QueryParser:
         phrases = " ".join(self.lexicon.english.find(text)).lower()
         return [w for w in self.topic_words(text) if w.isascii() and w.isalpha() and w not in phrases]
 
-    def parse(self, question: str, history: list[str] | None = None) -> Query:
-        question = question[:MAX_QUESTION_CHARS]
-        aspects = self.lexicon.aspects(question)
-        words = self.topic_words(question)
-        topic, follow_up = question, False
-        previous = self._resolve_history(history or [])
-        if previous is not None:
-            short = len(fold(question)) <= SHORT_FOLLOW_UP_CHARS if language(question) == "zh" \
-                else len(question.split()) <= SHORT_FOLLOW_UP_WORDS
-            refers_back = short and (bool(self.lexicon.follow_up.find(question)) or "呢" in question)
-            weak_topic = sum(c.weight for c in self._concepts(question)) < WEAK_TOPIC \
-                and not self.units.find(question)  # "市总工会牵头哪些任务？" stands on its own
-            asks = bool(_QUESTION_WORD.search(question))  # "那到2025年要推广到多大范围？" asks about the old topic
-            if refers_back and not aspects - {"list"} and not weak_topic and not asks:  # "那尘肺病呢？": new topic
-                aspects, follow_up = previous.aspects, True
-            elif weak_topic or (refers_back and aspects):  # "那配合单位呢？", "什么时候完成？": same topic
-                topic, follow_up = f"{previous.topic} {question}", True
-                aspects = aspects or previous.aspects
-        own_units = self.units.find(question)
-        units = own_units or (self.units.find(topic) if follow_up else [])
-        query = Query(
-            question=question, lang=language(question), route=Route.POLICY, aspects=aspects,
-            topic=topic, expansions=self.lexicon.expand(topic), concepts=self._concepts(topic),
-            units=units, details=self.lexicon.asked_details(question),
-            places=self.lexicon.places.find(topic),
-            unknown_years=[y for y in _YEAR.findall(question) if y not in self.plan_years],
-            follow_up=follow_up, untranslated=self._untranslated(topic))
-        query.route = self._route(query, bool(words), bool(own_units))
-        return query
+    def _roles(self, part: str) -> list[tuple[str, str]]:
+        """Each unit named with the role the words next to it give (牵头 → lead, 配合 → cooperating, 参与 →
+        any); a unit with no role word of its own takes the role of the next one ("A 和 B 都配合")."""
+        mentions = self.units.mentions(part)
+        roles: list[str | None] = []
+        for k, (_, end, _) in enumerate(mentions):
+            gap = part[end: mentions[k + 1][0] if k + 1 < len(mentions) else len(part)]
+            roles.append(self._role_in(gap))
+        for k in range(len(roles) - 2, -1, -1):
+            if roles[k] is None:
+                roles[k] = roles[k + 1]
+        before = self._role_in(part[: mentions[0][0]]) if mentions else None  # "由谁牵头…": role word first
+        return [(unit, role or before or "any") for (_, _, unit), role in zip(mentions, roles)]
 
-    def _resolve_history(self, history: list[str]) -> Query | None:
-        """The last earlier question, itself resolved against the (at most two) turns before it."""
-        turns = [t for t in history[-3:] if isinstance(t, str) and t.strip()]
-        return self.parse(turns[-1], turns[:-1]) if turns else None
+    def _role_in(self, text: str) -> str | None:
+        aspects = self.lexicon.aspects(text)
+        if "any_role" in self.lexicon.set_words(text) or {"lead", "cooperating"} <= aspects:
+            return "any"
+        return "lead" if "lead" in aspects else "cooperating" if "cooperating" in aspects else None
 
-    @staticmethod
-    def _route(q: Query, has_topic: bool, names_unit: bool) -> Route:
+    # --- how a part continues what came before ---------------------------------------------------
+    def _continue(self, q: Query, before: Query, from_history: bool) -> Query:
+        """How a part continues what came before it (the previous part, or the previous question):
+        - no topic of its own ("谁牵头？", "2020年呢？", "什么时候完成？"): it borrows the topic before it;
+        - it points back ("那…", "…呢", "又", "it") and asks something about a topic too weak to stand alone
+          ("那每年新建几家？"): it borrows the topic;
+        - it points back and asks nothing ("那青年技能大赛呢？"): it keeps its topic and borrows what was asked;
+        - anything else stands on its own, whatever came before."""
+        if before.known_weight == 0 and not before.units:
+            return q  # nothing of the plan to continue ("What's the capital of France?")
+        own = self._own_weight(q)
+        back = bool(_REFERS_BACK.search(q.question.strip()))
+        borrowed = before.question if from_history else None
+        if not q.units and (own == 0 or (back and q.aspects and own < STRONG_TOPIC)):
+            topic = _replace_years(before.topic, q.years) + " " + q.question
+            own_words = {c.word for c in q.concepts}
+            concepts = q.concepts + [replace(c, weight=c.weight * BORROWED_WEIGHT) for c in self._concepts(topic)
+                                     if c.word not in own_words]
+            return replace(q, topic=topic, expansions=self.lexicon.expand(topic), concepts=concepts,
+                           measure_unit=q.measure_unit or before.measure_unit,
+                           aspects=q.aspects or before.aspects, sets=q.sets or before.sets,
+                           units=before.units, roles=q.roles or before.roles, years=q.years or before.years,
+                           milestone=q.milestone or before.milestone, borrowed=borrowed,
+                           joined=not from_history, untranslated=self._untranslated(topic))
+        if back and not q.aspects and not q.details:  # "那尘肺病呢？", "那市财政局呢？"
+            keep = before.sets if q.units else before.sets - {"list", "count"}  # a unit's list stays a list
+            roles = [(u, before.roles[0][1]) for u in q.units] if q.units and before.roles else q.roles
+            return replace(q, aspects=before.aspects, sets=q.sets | keep, roles=roles,
+                           years=q.years or before.years, borrowed=borrowed)
+        return q
+
+    def _own_weight(self, q: Query) -> float:
+        """Weight of what a part is about by its own words: the plan's concepts, leaving out milestone words
+        (完成, 启动 …), which say when, not what."""
+        return sum(c.weight for c in q.concepts
+                   if c.known and not all(a in self._milestone_words for a in c.alternatives))
+
+    # --- which operator answers a part ----------------------------------------------------------
+    def _ask(self, q: Query) -> Ask:
         roles = {"lead", "cooperating"} & q.aspects
-        if names_unit and (roles or "list" in q.aspects) and (
-                not has_topic or ("list" in q.aspects and roles)):
-            return Route.UNIT_LOOKUP
+        sets = q.sets
+        reduce = Reduce.COUNT if "count" in sets else Reduce.MAX if "max" in sets else \
+            Reduce.MIN if "min" in sets else Reduce.LIST
+        own = self._own_weight(q)
+        if q.units and (roles or sets & {"list", "count", "any_role"}) and \
+                (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
+            return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
+        if "count" in sets or ((q.years or q.milestone) and "list" in sets and not roles):
+            return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
+        if "series" in sets:
+            return Ask(Op.SERIES, q)
         if roles:
-            return Route.RESPONSIBILITY
+            return Ask(Op.ROW, q)
+        if sets & {"max", "min", "each"}:
+            entities = self._entities(q)
+            which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
+            if len(entities) > 1 or len(q.years) > 1 or (reduce is not Reduce.LIST and which):
+                return Ask(Op.TARGETS, q, reduce, entities)
         if {"number", "quantity"} & q.aspects:
-            return Route.TARGET
+            return Ask(Op.TARGET, q)
         if "timeline" in q.aspects:
-            return Route.RESPONSIBILITY
-        return Route.POLICY
+            return Ask(Op.ROW, q)
+        return Ask(Op.CLAUSE, q)
+
+    def _entities(self, q: Query) -> list[Query]:
+        """The figures a comparison names ("首席工人和技术能手哪个多"): each piece between 和、，与 … that has a
+        topic of its own."""
+        pieces = [p.strip() for p in _ENTITY_SPLIT.split(q.question) if p and p.strip()]
+        out = []
+        for piece in pieces:
+            concepts = [c for c in self._concepts(piece) if c.known and c.word not in self._milestone_words]
+            if concepts and sum(c.weight for c in concepts) >= WEAK_TOPIC / 2:
+                out.append(replace(q, question=piece, topic=piece, expansions=self.lexicon.expand(piece),
+                                   concepts=self._concepts(piece)))
+        return out
+
+
+def coverage(query: Query, text: str) -> float:
+    """Weighted share of the question's concepts that ``text`` states (any alternative counts)."""
+    total = query.weight
+    if total == 0:
+        return 1.0
+    folded = fold(text)
+    return sum(c.weight for c in query.concepts if any(fold(a) in folded for a in c.alternatives)) / total
+
+
+def covered(query: Query, text: str) -> set[Concept]:
+    """The question's concepts that ``text`` states."""
+    folded = fold(text)
+    return {c for c in query.concepts if any(fold(a) in folded for a in c.alternatives)}
+
+
+def split_parts(text: str) -> list[str]:
+    """The asks of a question: sentences, and clauses joined by ，、和 / and when both sides hold a question
+    word. A piece that asks nothing (a premise: "听说津贴每月 3000 块，") joins the piece after it."""
+    pieces = []
+    for sentence in _SENTENCE_END.split(text):
+        if sentence.strip():
+            pieces += _split_clauses(sentence.strip())
+    parts: list[str] = []
+    carry = ""
+    for p in pieces:
+        if _QUESTION_WORD.search(p):
+            parts.append(carry + p)
+            carry = ""
+        else:
+            carry += p
+    if carry:
+        parts = parts[:-1] + [parts[-1] + carry] if parts else [carry]
+    return parts
+
+
+def _split_clauses(sentence: str) -> list[str]:
+    cuts = [m for m in _JOIN.finditer(sentence)]
+    out, start = [], 0
+    for m in cuts:
+        left, right = sentence[start:m.start()], sentence[m.end():]
+        if _QUESTION_WORD.search(left) and _QUESTION_WORD.search(right) and len(fold(left)) >= 2:
+            out.append(sentence[start:m.start()].strip(" ，,、"))
+            start = m.end()
+    out.append(sentence[start:].strip())
+    return [p for p in out if p]
+
+
+def _merge(asks: list[Ask]) -> list[Ask]:
+    """Consecutive row look-ups of one topic ("谁牵头？谁配合？什么时候完成？") become one ask."""
+    out: list[Ask] = []
+    for ask in asks:
+        prev = out[-1] if out else None
+        if prev and prev.op is ask.op is Op.ROW and ask.query.joined:
+            prev.query.aspects |= ask.query.aspects
+            continue
+        out.append(ask)
+    return out
+
+
+def _years(text: str) -> list[str]:
+    years = [y for y in _YEAR.findall(text)]
+    for a, b in _RANGE.findall(text):
+        years += [str(y) for y in range(int(a), int(b) + 1)]
+    return list(dict.fromkeys(years))
+
+
+def _replace_years(topic: str, years: list[str]) -> str:
+    """A follow-up naming a year ("2020年呢？") asks about that year instead of the earlier one."""
+    return _YEAR.sub(" ", topic) if years else topic

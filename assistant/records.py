@@ -133,9 +133,10 @@ class Units:
                 return canon
         return name
 
-    def find(self, text: str) -> list[str]:
-        """Canonical names of every unit mentioned in ``text``, in order of first mention."""
-        found: dict[str, int] = {}
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, canonical name) of every unit mentioned in ``text``, in order; a longer spelling
+        wins over a shorter one inside it."""
+        found: list[tuple[int, int, str]] = []
         lowered = text.lower()
         taken = [False] * len(text)
         for spelling, canon in self._spellings:
@@ -144,9 +145,13 @@ class Units:
                 end = start + len(spelling)
                 if not any(taken[start:end]):
                     taken[start:end] = [True] * (end - start)
-                    found.setdefault(canon, start)
+                    found.append((start, end, canon))
                 start = lowered.find(spelling.lower(), end)
-        return sorted(found, key=found.get)
+        return sorted(found)
+
+    def find(self, text: str) -> list[str]:
+        """Canonical names of every unit mentioned in ``text``, in order of first mention."""
+        return list(dict.fromkeys(canon for _, _, canon in self.mentions(text)))
 
     def english(self, name: str) -> str:
         unit = self.units.get(self.canonical(name))

@@ -33,6 +33,16 @@ class Tokenizer:
         """Whole words (jieba's accurate mode), stopwords dropped: the concepts of a question."""
         return self._kept(self._jieba.cut(self._normal(text)))
 
+    def segment(self, text: str) -> list[str]:
+        """jieba's accurate-mode segmentation of a text as it is (no filtering): where words start and end."""
+        return self._jieba.lcut(text)
+
+    def is_word(self, text: str) -> bool:
+        """Whether jieba's dictionary (with the plan's vocabulary) holds ``text`` as a word."""
+        if not self._jieba.initialized:
+            self._jieba.initialize()
+        return self._jieba.FREQ.get(text, 0) > 0
+
     @staticmethod
     def _normal(text: str) -> str:
         return unicodedata.normalize("NFKC", text).lower()

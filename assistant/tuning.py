@@ -11,10 +11,10 @@ LEXICAL_ENOUGH = 0.8  # in dense="auto" mode, the dense model is skipped when BM
 #                       share of the question's concept weight: tune accuracy is flat from 0.5 to 0.9
 
 # --- reading the question (assistant.query) ---------------------------------------------------
-WEAK_TOPIC = 3.5  # total concept weight below which a question cannot stand on its own (≈ one specific
-#                   term): it then borrows the previous turn's topic
-SHORT_FOLLOW_UP_CHARS = 20  # a Chinese question this short that points back ("那…呢") may be a follow-up
-SHORT_FOLLOW_UP_WORDS = 12  # the same for English
+WEAK_TOPIC = 3.5  # total concept weight below which a part that asks something cannot name its own topic
+#                   (≈ one specific term of the plan); also the least weight a compared figure's name must carry
+STRONG_TOPIC = 7.0  # a part that points back ("那每年新建几家？") keeps its own topic only above this (≈ two
+#                     specific terms): one rare word such as 新建 is not yet a topic
 WEIGHT_SINGLE_CHAR = 0.2  # concept weight of a single character or a bare number: says little alone
 WEIGHT_UNKNOWN_WORD = 0.5  # a word the plan never uses (colloquial, or a topic the plan lacks)
 
@@ -24,3 +24,11 @@ RERANK_POOL = 5  # fused candidates that concept coverage re-ranks
 MEASURE_SHARE = 0.5  # an annex row also scores half of the score of the measure it implements
 TARGET_METRIC_WEIGHT = 2.0  # a target's own metric words count twice its surrounding sentence
 TARGET_NUMBER_BONUS = 0.5  # "how many" prefers a target with digits over a milestone such as 全部完成
+TARGET_YEAR_BONUS = 0.5  # a question naming a year prefers that year's figure (as much as a number is preferred)
+TARGET_UNIT_BONUS = 0.5  # a question asking for a unit (多久 → 个月, 多少钱 → 元) prefers figures in it
+BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words say what it asks now
+DENSE_SUPPORT = 1.01  # the dense model's cosine similarity at which a passage supports an answer whose words
+#                       differ from the question's (with COVERAGE_WITH_DENSE of its concepts stated); see
+#                       eval/calibration.md for the trade-off curve it was chosen from (on tune only)
+COVERAGE_WITH_DENSE = 0.25  # the share of concepts such a passage must still state
+DENSE_OFF_TOPIC = 0.80  # below this best dense similarity, a question with no word of the plan is off-topic

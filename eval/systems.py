@@ -14,7 +14,6 @@ from __future__ import annotations
 import tempfile
 import time
 
-from assistant.evidence import parent_scores
 
 SYSTEMS = ("full", "bm25", "dense", "tutorial")  # the default run
 OPTIONAL_SYSTEMS = ("llm",)
@@ -29,12 +28,12 @@ class AssistantSystem:
 
     def run(self, item: dict) -> dict:
         start = time.perf_counter()
-        ans = self.assistant.ask(item["question"], item.get("history"))
+        ans = self.assistant.ask(item["question"], item["history"])
         elapsed = (time.perf_counter() - start) * 1000
-        q = self.assistant.parser.parse(item["question"], item.get("history"))
-        ranked = list(parent_scores(self.assistant.retrieve(q)))
+        trace = ans.trace or {}
         return {"answer": ans.answer, "found": ans.found, "route": ans.route, "elapsed_ms": elapsed,
-                "citations": [{"id": c.id} for c in ans.citations], "ranked": ranked}
+                "citations": [{"id": c.id} for c in ans.citations], "ranked": trace.get("ranked", []),
+                "follow_up": bool(trace.get("follow_up"))}
 
 
 class TutorialSystem:
@@ -90,6 +89,16 @@ def _source_spans(text: str) -> dict[str, tuple[int, int]]:
         lines = [int(n) - 1 for n in row.source_lines.split()]
         spans[row.id] = (offsets[lines[0]][0], offsets[lines[-1]][1])
     return spans
+
+
+def source_texts() -> dict[str, str]:
+    """Every citable source (clause or annex row) by id, with its full text: what a citation points at."""
+    from assistant.corpus import parse_plan, read_plan
+    from assistant.records import load_annex
+
+    texts = {c.id: f"{c.title} {c.text}" for c in parse_plan(read_plan())}
+    texts.update({r.id: f"{r.title} {r.render()}" for r in load_annex()})
+    return texts
 
 
 def make_system(name: str):

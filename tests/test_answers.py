@@ -9,34 +9,34 @@ import pytest
 
 CASES = [
     # --- responsibility (annex) ---
-    ("尘肺病防治攻坚行动由哪个部门牵头？", [], "responsibility", True, ["市卫生健康局", "市住建局", "2020 年制定方案"], ["a19.4"]),
-    ("三项岗位安全技能培训谁负责？", [], "responsibility", True, ["市应急管理局", "市总工会"], ["a19.3"]),
-    ("职工食堂、母婴室这些配套设施归哪个部门管？", [], "responsibility", True, ["市总工会", "市市场监管局"], ["a19.5"]),
-    ("工会会员实名制管理什么时候完成数据采集？", [], "responsibility", True, ["2020 年完成数据采集"], ["a9.1"]),
-    ("住房租赁市场实施意见谁牵头，哪些单位配合？", [], "responsibility", True,
+    ("尘肺病防治攻坚行动由哪个部门牵头？", [], "row", True, ["市卫生健康局", "市住建局", "2020 年制定方案"], ["a19.4"]),
+    ("三项岗位安全技能培训谁负责？", [], "row", True, ["市应急管理局", "市总工会"], ["a19.3"]),
+    ("职工食堂、母婴室这些配套设施归哪个部门管？", [], "row", True, ["市总工会", "市市场监管局"], ["a19.5"]),
+    ("工会会员实名制管理什么时候完成数据采集？", [], "row", True, ["2020 年完成数据采集"], ["a9.1"]),
+    ("住房租赁市场实施意见谁牵头，哪些单位配合？", [], "row", True,
      ["市住建局", "市发改局", "市人社局", "市自然资源规划局"], ["a21.1"]),
-    ("“青匠工程”由谁牵头？", [], "responsibility", True, ["团市委"], ["a20.2"]),
-    ("统筹技能人才培养资金这件事谁牵头？", [], "responsibility", True, ["市财政局", "市人力社保局"], ["a17.1"]),
-    ("县域医共体建设谁来抓？", [], "responsibility", True, ["市卫生健康局"], ["a22.2"]),
-    ("who leads the 尘肺病 action", [], "responsibility", True, ["市卫生健康局", "Health Bureau"], ["a19.4"]),
-    ("Which unit is in charge of the 5·1 service card and inclusive funds?", [], "responsibility", True,
+    ("“青匠工程”由谁牵头？", [], "row", True, ["团市委"], ["a20.2"]),
+    ("统筹技能人才培养资金这件事谁牵头？", [], "row", True, ["市财政局", "市人力社保局"], ["a17.1"]),
+    ("县域医共体建设谁来抓？", [], "row", True, ["市卫生健康局"], ["a22.2"]),
+    ("who leads the 尘肺病 action", [], "row", True, ["市卫生健康局", "Health Bureau"], ["a19.4"]),
+    ("Which unit is in charge of the 5·1 service card and inclusive funds?", [], "row", True,
      ["市总工会"], ["a11.1"]),
-    ("Who cooperates on building Party-mass service centres in industrial parks?", [], "responsibility", True,
+    ("Who cooperates on building Party-mass service centres in industrial parks?", [], "row", True,
      ["市总工会", "团市委", "市妇联"], ["a1.2"]),
-    ("By when should the 三项岗位 training be completed?", [], "responsibility", True, ["2025 年全部完成"], ["a19.3"]),
+    ("By when should the 三项岗位 training be completed?", [], "row", True, ["2025 年全部完成"], ["a19.3"]),
     # --- follow-ups ---
-    ("那配合单位呢？", ["尘肺病防治攻坚行动由哪个部门牵头？"], "responsibility", True, ["市住建局", "市财政局", "市总工会"], ["a19.4"]),
-    ("什么时候完成？", ["三项岗位安全技能培训谁负责？"], "responsibility", True, ["2025 年全部完成"], ["a19.3"]),
-    ("and who cooperates?", ["who leads the 尘肺病 action"], "responsibility", True, ["市住建局"], ["a19.4"]),
-    ("那尘肺病呢？", ["三项岗位安全技能培训谁负责？"], "responsibility", True, ["市卫生健康局"], ["a19.4"]),
+    ("那配合单位呢？", ["尘肺病防治攻坚行动由哪个部门牵头？"], "row", True, ["市住建局", "市财政局", "市总工会"], ["a19.4"]),
+    ("什么时候完成？", ["三项岗位安全技能培训谁负责？"], "row", True, ["2025 年全部完成"], ["a19.3"]),
+    ("and who cooperates?", ["who leads the 尘肺病 action"], "row", True, ["市住建局"], ["a19.4"]),
+    ("那尘肺病呢？", ["三项岗位安全技能培训谁负责？"], "row", True, ["市卫生健康局"], ["a19.4"]),
     # --- unit look-ups: the complete list ---
-    ("市总工会牵头哪些任务？", ["住房公积金能交房租吗？"], "unit_lookup", True, ["疗休养"], ["a9.1", "a19.5"]),
-    ("那市财政局呢？", ["市总工会配合哪些工作？"], "unit_lookup", True, ["尘肺病"], ["a19.4", "a19.1"]),
-    ("市总工会牵头哪些任务？", [], "unit_lookup", True, ["开展工会会员实名制管理", "疗休养"], ["a9.1", "a11.1", "a19.5"]),
-    ("团市委负责哪些工作？", [], "unit_lookup", True, ["行行出状元", "青匠工程"], ["a14.5", "a20.2"]),
-    ("市财政局配合哪些工作？", [], "unit_lookup", True, ["尘肺病"], ["a19.4", "a19.1"]),
-    ("人社局牵头的任务有哪些？", [], "unit_lookup", True, ["市人力社保局"], ["a6.1", "a13.1"]),
-    ("What tasks does the Health Bureau lead?", [], "unit_lookup", True, ["尘肺病", "县域医疗服务共同体"], ["a19.4", "a22.2"]),
+    ("市总工会牵头哪些任务？", ["住房公积金能交房租吗？"], "rows", True, ["疗休养"], ["a9.1", "a19.5"]),
+    ("那市财政局呢？", ["市总工会配合哪些工作？"], "rows", True, ["尘肺病"], ["a19.4", "a19.1"]),
+    ("市总工会牵头哪些任务？", [], "rows", True, ["开展工会会员实名制管理", "疗休养"], ["a9.1", "a11.1", "a19.5"]),
+    ("团市委负责哪些工作？", [], "rows", True, ["行行出状元", "青匠工程"], ["a14.5", "a20.2"]),
+    ("市财政局配合哪些工作？", [], "rows", True, ["尘肺病"], ["a19.4", "a19.1"]),
+    ("人社局牵头的任务有哪些？", [], "rows", True, ["市人力社保局"], ["a6.1", "a13.1"]),
+    ("What tasks does the Health Bureau lead?", [], "rows", True, ["尘肺病", "县域医疗服务共同体"], ["a19.4", "a22.2"]),
     # --- targets (numbers) ---
     ("到2025年全市技能劳动者要达到多少？", [], "target", True, ["23 万"], ["general"]),
     ("高技能人才的目标是多少？", [], "target", True, ["8 万"], ["general"]),
@@ -50,14 +50,14 @@ CASES = [
     ("How many people a year get 三项岗位 safety training?", [], "target", True, ["0.8"], ["a19.3"]),
     ("各级工会每年投入多少普惠资金？", [], "target", True, ["80 万元"], ["a11.1"]),
     # --- policy content ---
-    ("住房公积金能交房租吗？", [], "policy", True, ["支付房租"], ["m22"]),
-    ("上下班通勤有什么办法？", [], "policy", True, ["定制包车"], ["m23"]),
-    ("孩子上学的问题方案怎么说？", [], "policy", True, ["子女就学"], ["m24"]),
-    ("评上技师有啥补贴？", [], "policy", True, ["岗位津贴"], ["m13", "a13.3", "a13.2"]),
-    ("企业培训费用能税前扣除吗？", [], "policy", True, ["税前扣除"], ["m19"]),
-    ("Can the housing provident fund be used to pay rent?", [], "policy", True, ["支付房租"], ["m22"]),
-    ("What does the plan say about commuting?", [], "policy", True, ["定制包车"], ["m23"]),
-    ("职工能参与公司治理吗？", [], "policy", True, ["公司治理"], ["m3"]),
+    ("住房公积金能交房租吗？", [], "clause", True, ["支付房租"], ["m22"]),
+    ("上下班通勤有什么办法？", [], "clause", True, ["定制包车"], ["m23"]),
+    ("孩子上学的问题方案怎么说？", [], "clause", True, ["子女就学"], ["m24"]),
+    ("评上技师有啥补贴？", [], "clause", True, ["岗位津贴"], ["m13", "a13.3", "a13.2"]),
+    ("企业培训费用能税前扣除吗？", [], "clause", True, ["税前扣除"], ["m19"]),
+    ("Can the housing provident fund be used to pay rent?", [], "clause", True, ["支付房租"], ["m22"]),
+    ("What does the plan say about commuting?", [], "clause", True, ["定制包车"], ["m23"]),
+    ("职工能参与公司治理吗？", [], "clause", True, ["公司治理"], ["m3"]),
     # --- the plan does not say ---
     ("世界技能大赛拿金牌奖励多少钱？", [], None, False, ["一定的奖励", "市人社局"], ["a14.1"]),
     ("养老金会涨多少？", [], None, False, [], []),
@@ -92,7 +92,7 @@ def test_english_answers_in_english_with_names_verbatim(assistant):
 
 def test_chinese_answers_in_chinese(assistant):
     ans = assistant.ask("尘肺病防治谁牵头？")
-    assert "牵头单位：市卫生健康局" in ans.answer
+    assert ans.answer.startswith("牵头的是市卫生健康局。")
 
 
 def test_inherited_lead_is_flagged(assistant):

@@ -21,7 +21,7 @@ from assistant.store import ServerStore, new_build_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).parent / "chroma"
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
+QUESTIONS = ROOT / "eval" / "tune.jsonl"
 
 
 def _free_port() -> int:

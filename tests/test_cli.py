@@ -25,7 +25,7 @@ def test_ask_prints_answer_and_sources(assistant, index_dir):
 def test_ask_json_is_one_object(assistant, index_dir):
     out = run(["ask", "--json", "住房公积金能交房租吗？"], index_dir)
     record = json.loads(out.stdout)
-    assert record["found"] and record["route"] == "policy" and record["citations"][0]["id"] == "m22"
+    assert record["found"] and record["route"] == "clause" and record["citations"][0]["id"] == "m22"
     assert {"question", "answer", "found", "citations", "route", "elapsed_ms"} <= record.keys()
 
 

@@ -25,9 +25,9 @@ def test_two_runs_give_the_same_figures(tmp_path, index_dir, assistant):
                                "--system", "bm25", "--out", str(out)], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
-        assert (out / "report.md").exists() and (out / "accuracy_by_route.png").stat().st_size > 1000
+        assert (out / "report.md").exists() and (out / "accuracy_by_kind.png").stat().st_size > 1000
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-        figures.append({system: {k: v for k, v in s["all"].items() if not k.endswith("_ms")}
+        figures.append({system: {k: v for k, v in s["subset"]["all"].items() if not k.endswith("_ms")}
                         for system, s in report["summaries"].items()})
     assert figures[0] == figures[1] and set(figures[0]) == {"full", "bm25"}
     assert figures[0]["full"]["n"] == 25

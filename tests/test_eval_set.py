@@ -1,4 +1,4 @@
-"""The evaluation question set eval/questions.jsonl: format, grounding in the document, coverage.
+"""The tuning split eval/tune.jsonl: format, grounding in the document, coverage.
 
 Gold strings must occur verbatim in corpus/plan.txt (whitespace exactly as printed); citations must
 be real clause or annex-row ids; every measure, annex item and target of the register must be asked.
@@ -16,7 +16,7 @@ from assistant.corpus import PLAN_FILE, parse_plan, read_plan
 from assistant.records import load_annex, load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS_FILE = ROOT / "eval" / "questions.jsonl"
+QUESTIONS_FILE = ROOT / "eval" / "tune.jsonl"
 
 REQUIRED = {"id": str, "question": str, "persona": str, "lang": str, "route": str, "gold": list, "cite": list,
             "found": bool}

@@ -141,7 +141,7 @@ def test_eval_runs_the_llm_system(server, index_dir, assistant, tmp_path, monkey
     from eval.__main__ import main
 
     questions = tmp_path / "q.jsonl"
-    lines = (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:8]
+    lines = (ROOT / "eval" / "tune.jsonl").read_text(encoding="utf-8").splitlines()[:8]
     questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(index_dir))
     monkeypatch.delenv("ASSISTANT_LLM_BASE_URL", raising=False)
@@ -156,7 +156,7 @@ def test_eval_runs_the_llm_system(server, index_dir, assistant, tmp_path, monkey
 
 def test_guard_accepts_every_engine_draft(assistant):
     """No false alarms: the extractive answers themselves pass the guard, for every eval question."""
-    for line in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "eval" / "tune.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         engine = assistant.compose(item["question"], item.get("history"))
         assert violation(engine.answer, engine, assistant.units) is None, item["id"]

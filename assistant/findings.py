@@ -1,0 +1,302 @@
+"""What the plan says for each ask: the rows, targets or sentences that answer it, whether they really do
+(``found``), and what the question asked that the plan does not give.
+
+``found`` is decided by evidence, never by a model: the cited text must state the question's concepts (coverage),
+or the dense model must find it very close in meaning while it still states part of them; and details the plan
+often leaves open (an amount, a date, an app, another place, a year it never names, a name in quotes, a number
+the question states) must be in the evidence. A finding holds data only; ``assistant.answer`` words it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from assistant.evidence import (Plan, best_parent, best_rows, best_sentences, best_targets, fragment_with,
+                                parent_scores, sentence_with)
+from assistant.operators import RowFilter, RowMatch, extreme, group_twins, in_year, select_rows, select_targets
+from assistant.query import Ask, Op, Query, Reduce, coverage
+from assistant.records import AnnexRow, Target, Units
+from assistant.search import Hit
+from assistant.text import fold
+from assistant.tuning import (COVERAGE_FOUND, COVERAGE_WITH_DENSE, DENSE_OFF_TOPIC, DENSE_SUPPORT,
+                              TARGET_METRIC_WEIGHT)
+
+_DATE = re.compile(r"20\d\d\s*年")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Units of a number that say what kind of figure it is: a question's "3000 块" is corrected by a figure in 元.
+UNIT_CLASS = {"万元": "money", "元": "money", "块": "money", "万人": "people", "万": "people", "人": "people",
+              "名": "people", "个月": "months", "个": "count", "家": "count", "所": "count", "场": "count",
+              "次": "count", "项": "count", "%": "percent", "倍": "times"}
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万人|万|元|人次|人|名|个月|个|家|所|%|倍|场次|场|次|项)")
+
+Why = tuple[str, str]  # (zh, en): a detail the plan does not give
+
+
+@dataclass
+class Finding:
+    """The evidence for one ask."""
+
+    ask: Ask
+    found: bool
+    kind: str  # row | series | target | targets | clause | rows | off_topic
+    row: AnnexRow | None = None  # the task that answers (row, series) or names the unit to contact
+    rows: list[RowMatch] = field(default_factory=list)  # rows: the complete selection
+    groups: list[list[Target]] = field(default_factory=list)  # targets: each figure with its restatements
+    best: list[list[Target]] = field(default_factory=list)  # the largest / smallest of the groups
+    clause: str | None = None  # clause: the clause quoted (also a refusal's nearest text)
+    sentences: list[str] = field(default_factory=list)
+    unmet: list[Why] = field(default_factory=list)  # what the question asks that the plan does not give
+    premise: list[str] = field(default_factory=list)  # figures the question states that the plan does not
+    lead_premise: tuple[str, str] | None = None  # (unit the question says leads, the unit the annex names)
+    scores: dict = field(default_factory=dict)
+    why: str = ""
+
+    @property
+    def query(self) -> Query:
+        return self.ask.query
+
+
+class Resolver:
+    """Runs each ask against the records and the ranked passages.
+
+    Args:
+        plan: the clauses, annex rows and targets by id.
+        units: the unit alias table (any spelling → one name).
+    """
+
+    def __init__(self, plan: Plan, units: Units):
+        self.plan = plan
+        self.units = units
+        self._avoid: frozenset[str] = frozenset()
+
+    def resolve(self, ask: Ask, hits: list[Hit], avoid: frozenset[str] = frozenset()) -> Finding:
+        """The finding for one ask. ``avoid``: target ids an earlier part of the same question gave."""
+        self._avoid = avoid if ask.query.joined else frozenset()
+        handler = {Op.ROW: self._row, Op.SERIES: self._series, Op.TARGET: self._target, Op.TARGETS: self._targets,
+                   Op.CLAUSE: self._clause, Op.ROWS: self._rows}[ask.op]
+        finding = handler(ask, hits)
+        if not finding.found and finding.kind != "rows" and self._off_topic(ask.query, hits):
+            return Finding(ask, False, "off_topic", scores=self._top_scores(ask.query, hits),
+                           why="nothing in the plan speaks to the question's words, and the dense model finds no "
+                               "passage close in meaning")
+        return finding
+
+    # --- one annex task ------------------------------------------------------------------------
+    def _row(self, ask: Ask, hits: list[Hit]) -> Finding:
+        q = ask.query
+        row, _ = best_rows(self.plan, q, hits)[0]
+        unmet = self._unmet(q, row.render())
+        if self._supported(q, f"{row.item_title} {row.task} {row.timeline}", hits, row.id) and not unmet:
+            return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),
+                                         why=f"annex row {row.id} states the question's concepts"))
+        if not {"lead", "cooperating"} & q.aspects:  # "when …?" about something the annex does not list
+            return self._clause(ask, hits, date_asked=True)
+        if "lead" in q.aspects:  # the main text names a few leads itself (三、组织实施)
+            finding = self._clause(ask, hits, lead_asked=True)
+            if finding.found:
+                return finding
+        clause_id = next(p for p in parent_scores(hits) if p in self.plan.clauses)
+        sentences, _ = best_sentences(self.plan, q, hits, clause_id)
+        return Finding(ask, False, "row", clause=clause_id, sentences=sentences,
+                       unmet=unmet or [("这项工作的牵头和配合单位", "which unit leads or cooperates on this")],
+                       scores=self._scores(q, row.render(), hits, row.id),
+                       why=f"best row {row.id} does not state the question's concepts")
+
+    def _series(self, ask: Ask, hits: list[Hit]) -> Finding:
+        q = ask.query
+        row, _ = best_rows(self.plan, q, hits)[0]
+        evidence = f"{row.item_title} {row.task} {row.timeline}"
+        unmet = self._unmet(q, row.render())
+        found = self._supported(q, evidence, hits, row.id) and not unmet
+        return Finding(ask, found, "series", row=row, unmet=unmet, scores=self._scores(q, evidence, hits, row.id),
+                       why=f"every milestone of annex row {row.id}" if found else f"best row {row.id} is not about it")
+
+    # --- figures ------------------------------------------------------------------------------
+    def _target(self, ask: Ask, hits: list[Hit]) -> Finding:
+        q = ask.query
+        ranked = best_targets(self.plan, q, hits, avoid=self._avoid)
+        if ranked:
+            best = ranked[0][0]
+            chosen = [t for t, _ in ranked]
+            evidence = " ".join(sentence_with(self.plan, t) for t in chosen)
+            unmet = self._unmet(q, evidence)
+            if self._supported(q, f"{best.metric} {best.printed} {fragment_with(self.plan, best)}", hits,
+                               best.source) and not unmet:
+                groups = [self._with_twins(t) for t in chosen]
+                return self._checked(Finding(ask, True, "target", groups=groups,
+                                             scores=self._scores(q, evidence, hits, best.source),
+                                             why=f"target {best.id} ({best.metric}) states the question's concepts"))
+        return self._clause(ask, hits, number_asked="number" in q.aspects)
+
+    def _targets(self, ask: Ask, hits: list[Hit]) -> Finding:
+        """Several figures: the ones a comparison names, one per year asked, or all of a topic; then the
+        largest, the smallest, a count, or the list."""
+        q = ask.query
+        years = [int(y) for y in q.years]
+        pool = select_targets(self.plan.targets, None, q.measure_unit)
+        in_years = [t for t in pool if not years or any(in_year(t, y) for y in years)]
+        if len(years) > 1 and len(ask.entities) <= 1:  # "2019年和2020年的达标率分别是多少"
+            chosen = [self._best_named(q, [t for t in pool if in_year(t, y)]) for y in years]
+        elif len(ask.entities) > 1:  # "首席工人和技术能手哪个多"
+            chosen = [self._best_named(e, in_years) for e in ask.entities]
+        else:  # "三类公共实训基地里哪一类最多"
+            chosen = [t for t in in_years if coverage(q, f"{t.metric} {t.printed} {fragment_with(self.plan, t)}")
+                      >= COVERAGE_FOUND]
+        groups = [self._with_twins(g[0]) for g in group_twins(t for t in chosen if t is not None)]
+        if len(groups) < 2 and ask.reduce is Reduce.LIST or not groups:
+            return self._target(replace(ask, op=Op.TARGET), hits)
+        best = extreme(groups, largest=ask.reduce is not Reduce.MIN) if ask.reduce in (Reduce.MAX, Reduce.MIN) else []
+        return Finding(ask, True, "targets", groups=groups, best=best,
+                       scores={"figures": [g[0].id for g in groups]},
+                       why=f"{len(groups)} figures match; reduce {ask.reduce.value}")
+
+    def _best_named(self, q: Query, pool: list[Target]) -> Target | None:
+        """The figure a name points at: its metric states the name best (the sentence around it counts less)."""
+        scored = [(TARGET_METRIC_WEIGHT * coverage(q, f"{t.metric} {t.printed}")
+                   + coverage(q, fragment_with(self.plan, t)), t) for t in pool]
+        score, best = max(scored, key=lambda p: p[0], default=(0.0, None))
+        return best if score >= (TARGET_METRIC_WEIGHT + 1) * COVERAGE_FOUND else None
+
+    def _with_twins(self, target: Target) -> list[Target]:
+        """A figure with every restatement of it (main text and annex), main text first."""
+        twins = [t for g in group_twins(self.plan.targets) if target in g for t in g]
+        return sorted(twins or [target], key=lambda t: t.source in self.plan.annex)
+
+    # --- sets of rows ------------------------------------------------------------------------
+    def _rows(self, ask: Ask, hits: list[Hit]) -> Finding:
+        q = ask.query
+        topic = [c for c in q.concepts if c.known and not re.fullmatch(r"\d+", c.word)]
+        keep = None
+        if topic and not q.roles:  # a topic narrows a time slice ("职业教育方面，2020年…")
+            topical = replace(q, concepts=topic)
+            keep = lambda row: coverage(topical, self._row_text(row)) >= COVERAGE_FOUND  # noqa: E731
+        f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
+                      years=tuple(int(y) for y in q.years), milestone=q.milestone,
+                      measure_unit=q.measure_unit if q.measure_unit == "%" else None, keep=keep)
+        matches = select_rows(self.plan.annex.values(), self.units, f)
+        unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
+        found = bool(matches) and not unmet
+        return Finding(ask, found, "rows", rows=matches, unmet=unmet,
+                       scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
+                                          "milestone": f.milestone, "measure_unit": f.measure_unit,
+                                          "topic": [c.word for c in topic] if keep else []},
+                               "matches": len(matches)},
+                       why=f"{len(matches)} annex rows satisfy the filter")
+
+    def _row_text(self, row: AnnexRow) -> str:
+        return f"{self.plan.group_title(row.group)} {row.item_title} {row.task} {row.timeline}"
+
+    # --- what the plan says ------------------------------------------------------------------
+    def _clause(self, ask: Ask, hits: list[Hit], number_asked: bool = False, date_asked: bool = False,
+                lead_asked: bool = False) -> Finding:
+        q = ask.query
+        parent = best_parent(self.plan, q, hits)
+        if parent in self.plan.annex:
+            row = self.plan.annex[parent]
+            evidence, clause, sentences = row.render(), None, []
+        else:
+            sentences, _ = best_sentences(self.plan, q, hits, parent, prefer=_DATE if date_asked else None)
+            evidence, clause, row = "".join(sentences), parent, self._lead_row(q, hits, parent)
+        unmet = self._unmet(q, evidence)
+        if number_asked and not unmet and not re.search(r"\d", evidence):
+            unmet.append(("具体数字", "the number"))
+        if date_asked and not _DATE.search(evidence):
+            unmet.append(("具体时间", "a date or deadline"))
+        if lead_asked and "牵头" not in evidence:
+            unmet.append(("牵头单位", "the lead unit"))
+        found = self._supported(q, evidence, hits, parent) and not unmet
+        finding = Finding(ask, found, "clause", row=row if clause else self.plan.annex[parent], clause=clause,
+                          sentences=sentences, unmet=unmet if found or unmet else [("这个问题", "this")],
+                          scores=self._scores(q, evidence, hits, parent),
+                          why=f"{parent} {'states' if found else 'does not state'} the question's concepts")
+        return self._checked(finding) if found else finding
+
+    def _lead_row(self, q: Query, hits: list[Hit], clause_id: str) -> AnnexRow | None:
+        """The annex row that implements a measure, best matching the question (None if none)."""
+        clause = self.plan.clauses[clause_id]
+        if not clause.number:
+            return None
+        candidates = {r.id for r in self.plan.rows_of_measure(clause.number)}
+        return next((row for row, _ in best_rows(self.plan, q, hits) if row.id in candidates), None)
+
+    # --- judging -------------------------------------------------------------------------------
+    def _supported(self, q: Query, evidence: str, hits: list[Hit], source: str) -> bool:
+        """The evidence states the question's concepts, or the dense model finds the source very close in
+        meaning while it states part of them (paraphrase shares few words)."""
+        cov = coverage(q, evidence)
+        if cov >= COVERAGE_FOUND:
+            return True
+        dense = max((h.dense for h in hits if h.passage.parent == source), default=0.0)
+        return dense >= DENSE_SUPPORT and cov >= COVERAGE_WITH_DENSE
+
+    def _unmet(self, q: Query, evidence: str) -> list[Why]:
+        """Details the question asks that the evidence does not give."""
+        unmet: list[Why] = []
+        near = self._fragments_about(q, evidence)
+        for d in q.details:
+            pieces = self._fragments_about(q, evidence, d.anchors) if d.anchors else near
+            if d.evidence is None or not any(d.evidence.search(f) for f in pieces):
+                unmet.append({"money": ("具体金额", "the amount"),
+                              "contact": ("办理渠道（App、网址、电话或地址）",
+                                          "how or where to apply (app, website, phone or address)")}[d.name])
+        unmet += [(f"{p}的相关政策", f"anything about {p}") for p in q.places
+                  if not any(fold(p) in fold(f) for f in near)]
+        unmet += [(f"“{name}”", f"“{name}”") for name in q.quoted]
+        if q.unknown_years:
+            unmet.append(("所问年份的目标或安排", "any target or plan for the year asked"))
+        stated = {(n, UNIT_CLASS.get(u)) for n, u in _FIGURE.findall(evidence)}
+        for n, u in q.numbers:
+            kind = UNIT_CLASS.get(u)
+            if (n, kind) not in stated and not any(n == m for m, _ in stated) and \
+                    not any(k == kind for _, k in stated):
+                unmet.append((f"“{n}{u}”这个数", f"the figure {n} {u}"))
+        return unmet
+
+    @staticmethod
+    def _fragments_about(q: Query, evidence: str, anchors: tuple[str, ...] = ()) -> list[str]:
+        """The comma-delimited pieces of the evidence that state the question's most specific concept (among
+        those holding an anchor word, when given): an amount or a place must stand next to what was asked
+        about, not elsewhere in the sentence."""
+        pieces = [p for p in re.split(r"[，,；;。]", evidence) if p.strip()]
+        def form(c) -> str | None:  # the concept as the evidence writes it: its own word first
+            return next((a for a in c.alternatives if fold(a) in fold(evidence)), None)
+
+        stated = sorted((c for c in q.concepts if form(c) and (not anchors or any(w in form(c) for w in anchors))),
+                        key=lambda c: -c.weight)
+        if not stated:
+            return pieces
+        word = fold(form(stated[0]))
+        return [p for p in pieces if word in fold(p)] or pieces
+
+    def _checked(self, finding: Finding) -> Finding:
+        """A found answer still says which figures the question stated that the plan does not (a false
+        premise: "每月 3000 块" when it says 500 元、1000 元), and which unit the annex names when the
+        question named another as lead."""
+        q = finding.query
+        texts = [finding.row.render()] if finding.row else []
+        texts += [sentence_with(self.plan, t) for g in finding.groups for t in g]
+        texts += finding.sentences
+        stated = set(_NUMBER.findall(" ".join(texts)))
+        finding.premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
+        row = finding.row or next((self.plan.annex.get(t.source) for g in finding.groups for t in g
+                                   if t.source in self.plan.annex), None)
+        leads = [u for u, role in q.roles if role == "lead"]
+        if row is not None and leads and not any(self.units.canonical(x) in leads for x in row.lead_units):
+            finding.lead_premise = (leads[0], row.lead)
+        return finding
+
+    def _off_topic(self, q: Query, hits: list[Hit]) -> bool:
+        """Nothing of the plan in the question's words, no unit, and no passage close in meaning."""
+        if q.known_weight > 0 or q.units or q.places:
+            return False
+        top_dense = max((h.dense for h in hits[:5]), default=0.0)
+        return top_dense < DENSE_OFF_TOPIC
+
+    def _scores(self, q: Query, evidence: str, hits: list[Hit], source: str) -> dict:
+        hit = next((h for h in hits if h.passage.parent == source), None)
+        return {"source": source, "coverage": round(coverage(q, evidence), 3),
+                "bm25": round(hit.bm25, 3) if hit else 0.0, "dense": round(hit.dense, 3) if hit else 0.0}
+
+    @staticmethod
+    def _top_scores(q: Query, hits: list[Hit]) -> dict:
+        return {"top": [(h.passage.parent, round(h.bm25, 2), round(h.dense, 3)) for h in hits[:3]]}
