@@ -20,6 +20,7 @@ from assistant.records import AnnexRow, Target, Units
 _YES_NO = re.compile(r"吗|能不能|可不可以|是否|有没有|是不是|对吧|对不对|行不行|^(is|are|does|do|can|will|may)\b",
                      re.IGNORECASE)
 MARKS = "①②③④⑤⑥"
+FULL_TASKS_UP_TO = 10  # a list this short shows each task in full; a longer one shows each task's first phrase
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Writer:
         src = _Sources(self.plan)
         en = qp.lang != "zh"
         parts, facts = [], []
+        self._single = len(findings) == 1
         for f in findings:
             text, fact = self._one(f, src, en)
             parts.append(text)
@@ -93,8 +95,10 @@ class Writer:
         return body, src.citations, facts
 
     def _one(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
-        if f.kind == "off_topic":
-            return self.off_topic(en), []
+        if f.kind == "off_topic":  # one part of several: say so briefly, the other parts answer
+            return (self.off_topic(en) if len(f.ask.query.question) == len(f.ask.query.topic) and f.ask is not None
+                    and not f.ask.query.joined and self._single else
+                    ("The plan does not speak to this part." if en else "文件没有涉及这一问。")), []
         if not f.found:
             return self.refusal(f, src, en), [{"clause": f.clause} if f.clause else asdict(f.row)] if f.clause or f.row else []
         words = {"row": self.row, "series": self.series, "target": self.target, "targets": self.targets,
@@ -262,7 +266,8 @@ class Writer:
                      f"（{'牵头' if next(iter(m.roles.values())) == 'lead' else '配合'}）")
                 steps = "；".join(x.text for x in m.milestones)
                 when = (f" — {steps}" if en else f"（{steps}）") if steps else ""
-                entries.append(f"{_short(m.row.task)}{star}{roles}{when} {src.cite(m.row.id)}")
+                task = m.row.task if len(matches) <= FULL_TASKS_UP_TO else _short(m.row.task)
+                entries.append(f"{task}{star}{roles}{when} {src.cite(m.row.id)}")
             lines.append(f"• {title}: " + "; ".join(entries) if en else f"• {title}：" + "；".join(entries))
         inherited = sum(m.inherited for m in matches)
         note = ""

@@ -29,6 +29,7 @@ from assistant.search import DenseUse, HybridSearch, Mode
 from assistant.store import make_store
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
+from assistant.tuning import Thresholds
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 TRACE_CANDIDATES = 5  # candidates per ask shown in the trace
@@ -52,11 +53,14 @@ class Assistant:
         quiet: no messages on stderr (the progress bar still shows on a terminal).
         llm: whether a chat model phrases the answers (``assistant.llm``): None (default) when
             ``ASSISTANT_LLM_BASE_URL`` names an endpoint, True to require one, False never.
+        thresholds: the levels of concept coverage and dense similarity that decide whether the plan
+            answers (default ``assistant.tuning.Thresholds()``, calibrated by ``python -m eval.calibrate``).
     """
 
     def __init__(self, index_dir: str | Path | None = None, embeddings: str | None = None,
                  mode: str = "hybrid", dense: str = "auto", rebuild: bool = True, force_rebuild: bool = False,
-                 quiet: bool = False, chroma_url: str | None = None, llm: bool | None = None):
+                 quiet: bool = False, chroma_url: str | None = None, llm: bool | None = None,
+                 thresholds: Thresholds = Thresholds()):
         mode, dense = Mode(mode), DenseUse(dense)  # ValueError for anything else
         self.index_dir = Path(index_dir or os.environ.get("ASSISTANT_INDEX_DIR") or DEFAULT_INDEX_DIR)
         self.store = make_store(self.index_dir, chroma_url or os.environ.get("ASSISTANT_CHROMA_URL"))
@@ -79,7 +83,7 @@ class Assistant:
                                 self.tokenizer.segment)
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, normalizer, idf,
                                   set(re.findall(r"20\d\d", source)), source)
-        self.resolver = Resolver(self.plan, self.units)
+        self.resolver = Resolver(self.plan, self.units, self.parser.subject, self.tokenizer.words, idf, thresholds)
         self.writer = Writer(self.plan, self.units, Glossary())
         self.llm = None if llm is False else LLMWriter.from_env(self.units)
         if llm and self.llm is None:

@@ -14,6 +14,9 @@ from assistant.tuning import (MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT, 
                               TARGET_UNIT_BONUS, TARGET_YEAR_BONUS)
 
 
+_DATE_LEAD = re.compile(r"^\s*(到|至|截至)?\s*20\d\d\s*年\S{0,2}$")
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything the answers draw on, by id."""
@@ -151,6 +154,7 @@ def fragment_with(plan: Plan, target: Target) -> str:
     sentence = sentence_with(plan, target)
     if target.source in plan.annex:
         return f"{plan.annex[target.source].task} {plan.annex[target.source].timeline}"
-    parts = re.split(r"[，；]", sentence)
+    parts = re.split(r"[，；、]", sentence)  # 、 too: "25 家、…20 家、…50 家" are three figures
     inside = [p for p in parts if target.printed in p or p in target.printed]
-    return " ".join(dict.fromkeys([parts[0], *inside])) if inside else sentence
+    lead_in = [parts[0]] if _DATE_LEAD.match(parts[0]) else []  # "到 2025 年，…" holds for every figure after it
+    return " ".join(dict.fromkeys([*lead_in, *inside])) if inside else sentence

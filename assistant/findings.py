@@ -13,21 +13,21 @@ from dataclasses import dataclass, field, replace
 
 from assistant.evidence import (Plan, best_parent, best_rows, best_sentences, best_targets, fragment_with,
                                 parent_scores, sentence_with)
-from assistant.operators import RowFilter, RowMatch, extreme, group_twins, in_year, select_rows, select_targets
+from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, metric_name, same_family,
+                                 select_rows, select_targets)
 from assistant.query import Ask, Op, Query, Reduce, coverage
 from assistant.records import AnnexRow, Target, Units
 from assistant.search import Hit
 from assistant.text import fold
-from assistant.tuning import (COVERAGE_FOUND, COVERAGE_WITH_DENSE, DENSE_OFF_TOPIC, DENSE_SUPPORT,
-                              TARGET_METRIC_WEIGHT)
+from assistant.tuning import METRIC_NAMED, TARGET_METRIC_WEIGHT, WEAK_TOPIC, WEIGHT_UNKNOWN_WORD, Thresholds
 
 _DATE = re.compile(r"20\d\d\s*年")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Units of a number that say what kind of figure it is: a question's "3000 块" is corrected by a figure in 元.
-UNIT_CLASS = {"万元": "money", "元": "money", "块": "money", "万人": "people", "万": "people", "人": "people",
+UNIT_CLASS = {"万元": "money", "元": "money", "块": "money", "万人": "people", "万": "people", "人": "people", "个人": "people",
               "名": "people", "个月": "months", "个": "count", "家": "count", "所": "count", "场": "count",
               "次": "count", "项": "count", "%": "percent", "倍": "times"}
-_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万人|万|元|人次|人|名|个月|个|家|所|%|倍|场次|场|次|项)")
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万人|万|元|人次|个人|人|名|个月|个|家|所|%|倍|场次|场|次|项)")
 
 Why = tuple[str, str]  # (zh, en): a detail the plan does not give
 
@@ -62,16 +62,26 @@ class Resolver:
     Args:
         plan: the clauses, annex rows and targets by id.
         units: the unit alias table (any spelling → one name).
+        subject: what a query is about by its own words (``QueryParser.subject``).
+        words, idf: the tokenizer's words of a text, and each word's weight (to tell what a figure measures).
+        thresholds: coverage and dense-similarity levels that decide ``found`` (``assistant.tuning``).
     """
 
-    def __init__(self, plan: Plan, units: Units):
+    def __init__(self, plan: Plan, units: Units, subject, words, idf: dict[str, float],
+                 thresholds: Thresholds = Thresholds()):
         self.plan = plan
         self.units = units
+        self.subject = subject  # Query → the concepts saying what it is about (QueryParser.subject)
+        self.words = words  # text → its words (the tokenizer's accurate mode)
+        self.idf = idf  # word → how specific it is in the plan
+        self.t = thresholds
         self._avoid: frozenset[str] = frozenset()
 
     def resolve(self, ask: Ask, hits: list[Hit], avoid: frozenset[str] = frozenset()) -> Finding:
         """The finding for one ask. ``avoid``: target ids an earlier part of the same question gave."""
         self._avoid = avoid if ask.query.joined else frozenset()
+        if ask.query.chat:
+            return Finding(ask, False, "off_topic", why="a request the plan cannot serve (write, chat, weather)")
         handler = {Op.ROW: self._row, Op.SERIES: self._series, Op.TARGET: self._target, Op.TARGETS: self._targets,
                    Op.CLAUSE: self._clause, Op.ROWS: self._rows}[ask.op]
         finding = handler(ask, hits)
@@ -120,8 +130,8 @@ class Resolver:
             chosen = [t for t, _ in ranked]
             evidence = " ".join(sentence_with(self.plan, t) for t in chosen)
             unmet = self._unmet(q, evidence)
-            if self._supported(q, f"{best.metric} {best.printed} {fragment_with(self.plan, best)}", hits,
-                               best.source) and not unmet:
+            figure = f"{self._heading(best.source)} {best.metric} {best.printed} {fragment_with(self.plan, best)}"
+            if self._supported(q, figure, hits, best.source) and self._names(q, best, figure) and not unmet:
                 groups = [self._with_twins(t) for t in chosen]
                 return self._checked(Finding(ask, True, "target", groups=groups,
                                              scores=self._scores(q, evidence, hits, best.source),
@@ -135,14 +145,17 @@ class Resolver:
         years = [int(y) for y in q.years]
         pool = select_targets(self.plan.targets, None, q.measure_unit)
         in_years = [t for t in pool if not years or any(in_year(t, y) for y in years)]
-        if len(years) > 1 and len(ask.entities) <= 1:  # "2019年和2020年的达标率分别是多少"
+        if len(years) > 1:  # "2019年和2020年的达标率分别是多少": one figure per year
             chosen = [self._best_named(q, [t for t in pool if in_year(t, y)]) for y in years]
         elif len(ask.entities) > 1:  # "首席工人和技术能手哪个多"
             chosen = [self._best_named(e, in_years) for e in ask.entities]
-        else:  # "三类公共实训基地里哪一类最多"
-            chosen = [t for t in in_years if coverage(q, f"{t.metric} {t.printed} {fragment_with(self.plan, t)}")
-                      >= COVERAGE_FOUND]
+        else:  # "三类公共实训基地里哪一类最多", "2025 年以百分比计的目标里哪个最高"
+            chosen = self._topical(q, in_years)
         groups = [self._with_twins(g[0]) for g in group_twins(t for t in chosen if t is not None)]
+        if ask.reduce in (Reduce.MAX, Reduce.MIN) and groups:  # compare like with like: 元 with 元, not 个月
+            units = [g[0].unit for g in groups]
+            unit = max(units, key=lambda u: (sum(same_family(u, x) for x in units), -units.index(u)))
+            groups = [g for g in groups if same_family(unit, g[0].unit)]
         if len(groups) < 2 and ask.reduce is Reduce.LIST or not groups:
             return self._target(replace(ask, op=Op.TARGET), hits)
         best = extreme(groups, largest=ask.reduce is not Reduce.MIN) if ask.reduce in (Reduce.MAX, Reduce.MIN) else []
@@ -150,12 +163,26 @@ class Resolver:
                        scores={"figures": [g[0].id for g in groups]},
                        why=f"{len(groups)} figures match; reduce {ask.reduce.value}")
 
+    def _topical(self, q: Query, pool: list[Target]) -> list[Target]:
+        """The figures of a topic: those stating it, with the figures printed beside the best of them (the
+        other two of "2 个…中心、8 个…基地、5 个…基地"). With no topic, every figure the filters left."""
+        if sum(c.weight for c in self.subject(q)) < WEAK_TOPIC:
+            return list(pool)
+        scored = sorted(((coverage(q, f"{t.metric} {t.printed} {fragment_with(self.plan, t)}"), t) for t in pool),
+                        key=lambda p: -p[0])
+        chosen = [t for c, t in scored if c >= self.t.coverage_found]
+        if scored and scored[0][0] >= self.t.coverage_found:
+            best = scored[0][1]
+            chosen += [t for t in pool if t.source == best.source and t not in chosen
+                       and same_family(best.unit, t.unit)]
+        return chosen
+
     def _best_named(self, q: Query, pool: list[Target]) -> Target | None:
         """The figure a name points at: its metric states the name best (the sentence around it counts less)."""
         scored = [(TARGET_METRIC_WEIGHT * coverage(q, f"{t.metric} {t.printed}")
                    + coverage(q, fragment_with(self.plan, t)), t) for t in pool]
         score, best = max(scored, key=lambda p: p[0], default=(0.0, None))
-        return best if score >= (TARGET_METRIC_WEIGHT + 1) * COVERAGE_FOUND else None
+        return best if score >= (TARGET_METRIC_WEIGHT + 1) * self.t.coverage_found else None
 
     def _with_twins(self, target: Target) -> list[Target]:
         """A figure with every restatement of it (main text and annex), main text first."""
@@ -165,26 +192,38 @@ class Resolver:
     # --- sets of rows ------------------------------------------------------------------------
     def _rows(self, ask: Ask, hits: list[Hit]) -> Finding:
         q = ask.query
-        topic = [c for c in q.concepts if c.known and not re.fullmatch(r"\d+", c.word)]
-        keep = None
-        if topic and not q.roles:  # a topic narrows a time slice ("职业教育方面，2020年…")
-            topical = replace(q, concepts=topic)
-            keep = lambda row: coverage(topical, self._row_text(row)) >= COVERAGE_FOUND  # noqa: E731
+        keep, area = None, self._area(q)
+        if area:  # the question names an area of the plan ("职业教育方面", "党建那块", "运用互联网这一大块")
+            keep = lambda row: (row.group, row.item) in area or row.group in area  # noqa: E731
         f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
                       years=tuple(int(y) for y in q.years), milestone=q.milestone,
                       measure_unit=q.measure_unit if q.measure_unit == "%" else None, keep=keep)
         matches = select_rows(self.plan.annex.values(), self.units, f)
+        relaxed = None
+        if not matches and f.milestone and f.years:  # "从2021年开始…": 开始 may mean "from", not the milestone 启动
+            relaxed = f.milestone
+            f = replace(f, milestone=None)
+            matches = select_rows(self.plan.annex.values(), self.units, f)
         unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
         found = bool(matches) and not unmet
         return Finding(ask, found, "rows", rows=matches, unmet=unmet,
                        scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
                                           "milestone": f.milestone, "measure_unit": f.measure_unit,
-                                          "topic": [c.word for c in topic] if keep else []},
-                               "matches": len(matches)},
+                                          "area": sorted(str(a) for a in area),
+                               "topic": [c.word for c in self.subject(q)] if keep else []},
+                               "matches": len(matches), "milestone_dropped": relaxed},
                        why=f"{len(matches)} annex rows satisfy the filter")
 
-    def _row_text(self, row: AnnexRow) -> str:
-        return f"{self.plan.group_title(row.group)} {row.item_title} {row.task} {row.timeline}"
+    def _area(self, q: Query) -> set:
+        """The groups （一）…（六） or annex items whose titles the question's subject names, if any."""
+        subject = self.subject(q)
+        if not subject:
+            return set()
+        topical = replace(q, concepts=subject)
+        groups = {r.group for r in self.plan.annex.values()
+                  if coverage(topical, self.plan.group_title(r.group)) >= self.t.coverage_found}
+        items = {(r.group, r.item) for r in self.plan.annex.values() if coverage(topical, r.item_title) >= self.t.coverage_found}
+        return groups | items
 
     # --- what the plan says ------------------------------------------------------------------
     def _clause(self, ask: Ask, hits: list[Hit], number_asked: bool = False, date_asked: bool = False,
@@ -224,10 +263,31 @@ class Resolver:
         """The evidence states the question's concepts, or the dense model finds the source very close in
         meaning while it states part of them (paraphrase shares few words)."""
         cov = coverage(q, evidence)
-        if cov >= COVERAGE_FOUND:
+        if cov >= self.t.coverage_found:
             return True
         dense = max((h.dense for h in hits if h.passage.parent == source), default=0.0)
-        return dense >= DENSE_SUPPORT and cov >= COVERAGE_WITH_DENSE
+        return dense >= self.t.dense_support and cov >= self.t.coverage_with_dense
+
+    def _heading(self, source: str) -> str:
+        """The heading a passage of this source is searched with (annex item or measure title)."""
+        if source in self.plan.annex:
+            return self.plan.annex[source].item_title
+        return self.plan.clauses[source].heading
+
+    def _names(self, q: Query, target: Target, figure: str) -> bool:
+        """Whether the question asks about what a figure measures: most of the figure's metric (by word weight)
+        is in the question. Asked about 最低工资标准 "每月多少钱", the 岗位津贴 amount is not named; asked about 青年
+        技能大赛, the 技能之星 period is not. A question asking for a unit (百分之几, 多少钱) is not answered by a
+        figure in another (a date, a count)."""
+        if q.measure_unit and not any(same_family(q.measure_unit, u) for u in (target.unit,) if u):
+            return False
+        asked = fold(" ".join([q.topic, *q.expansions, *(a for c in q.concepts for a in c.alternatives)]))
+        words = [w for w in self.words(metric_name(target.metric)) if len(w) > 1]
+        weights = [self.idf.get(w, WEIGHT_UNKNOWN_WORD) for w in words]
+        if not words:
+            return True
+        named = sum(wt for w, wt in zip(words, weights) if fold(w) in asked)
+        return named / sum(weights) >= METRIC_NAMED
 
     def _unmet(self, q: Query, evidence: str) -> list[Why]:
         """Details the question asks that the evidence does not give."""
@@ -278,6 +338,7 @@ class Resolver:
         texts += finding.sentences
         stated = set(_NUMBER.findall(" ".join(texts)))
         finding.premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
+        finding.premise += [f"{y}年" for y in q.years if y not in stated and not q.borrowed]
         row = finding.row or next((self.plan.annex.get(t.source) for g in finding.groups for t in g
                                    if t.source in self.plan.annex), None)
         leads = [u for u, role in q.roles if role == "lead"]
@@ -290,7 +351,7 @@ class Resolver:
         if q.known_weight > 0 or q.units or q.places:
             return False
         top_dense = max((h.dense for h in hits[:5]), default=0.0)
-        return top_dense < DENSE_OFF_TOPIC
+        return top_dense < self.t.dense_off_topic
 
     def _scores(self, q: Query, evidence: str, hits: list[Hit], source: str) -> dict:
         hit = next((h for h in hits if h.passage.parent == source), None)

@@ -82,6 +82,8 @@ class Lexicon:
             for name, d in data["details"].items()
         ]
         self._places = {name: _Matcher(words) for name, words in data["places"].items()}
+        self._chat = _Matcher(data["chat"])
+        self._timeline_verbs = {fold(w) for w in data["timeline_verbs"]}
         self.follow_up = _Matcher(data["follow_up"])
         self.synonyms = {fold(k): v for k, v in data["synonyms"].items()}
         self.english = _Matcher(list(data["english"]))
@@ -109,7 +111,8 @@ class Lexicon:
         return max(found)[1] if found else None
 
     def milestone_words(self) -> set[str]:
-        return {p for m in self.milestone_cues.values() for p in m.chinese}
+        """Words that say when or how far, not what (启动, 全覆盖, 达到 …): never a question's topic."""
+        return {p for m in self.milestone_cues.values() for p in m.chinese} | self._timeline_verbs
 
     def measure_unit(self, question: str) -> str | None:
         """The unit of measure a question limits itself to (%, 家, 万人 …), or None."""
@@ -119,6 +122,10 @@ class Lexicon:
 
     def asked_details(self, question: str) -> list[Detail]:
         return [d for d in self.details if d.cues.find(question)]
+
+    def chat(self, question: str) -> bool:
+        """Whether the question is a request the plan cannot serve (write a poem, tell a joke, the weather)."""
+        return bool(self._chat.find(question))
 
     def places(self, question: str) -> list[str]:
         """Places other than Cixi the question names, by their Chinese name (Ningbo → 宁波)."""
@@ -131,6 +138,9 @@ class Lexicon:
         for phrase in self.english.find(question):
             extra += self._english_terms[phrase.lower()]
         return list(dict.fromkeys(extra))
+
+    def cue_matcher(self) -> _Matcher:
+        return self._all_cues
 
     def topic(self, question: str) -> str:
         """The question without its cue words: what it is about, not what it asks."""

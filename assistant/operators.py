@@ -142,8 +142,13 @@ def select_targets(targets: Iterable[Target], year: int | None = None, measure_u
             and (keep is None or keep(t))]
 
 
-def _core(metric: str) -> str:
-    return re.sub(r"[“”\"（）()]|（[^）]*）", "", re.sub(r"（\d{4}[^）]*）|（每年[^）]*）", "", metric))
+def metric_name(metric: str) -> str:
+    """What a figure measures, without quotes and the year or period in brackets: "“首席工人”（每年培育）" →
+    首席工人, "岗位津贴（月均）" → 岗位津贴."""
+    return re.sub(r"[“”\"]", "", re.sub(r"（[^）]*）|\([^)]*\)", "", metric))
+
+
+_core = metric_name
 
 
 def twins(a: Target, b: Target) -> bool:

@@ -18,20 +18,22 @@ from assistant.normalize import Normalized, Normalizer
 from assistant.records import Units
 from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
-from assistant.tuning import BORROWED_WEIGHT, STRONG_TOPIC, WEAK_TOPIC, WEIGHT_SINGLE_CHAR, WEIGHT_UNKNOWN_WORD
+from assistant.tuning import BORROWED_WEIGHT, PARTIAL_CREDIT, STRONG_TOPIC, WEAK_TOPIC, WEIGHT_SINGLE_CHAR, WEIGHT_UNKNOWN_WORD
 
 # A year is 20xx not followed by a unit of money or count ("2000 元" is an amount, not a year).
 _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])(?!\s*(?:万|元|块|人|名|个|家|所|%|场|次|项))")
 _RANGE = re.compile(r"(20\d\d)\s*[-–—~至到]\s*(20\d\d)")
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|人|名|个月|个|家|所|%|倍|场|次|项)")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|个人|人|名|个月|个|家|所|%|倍|场|次|项)")
 _QUOTED = re.compile(r"[“「『\"']([^”」』\"']{2,20})[”」』\"']")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_WORD = re.compile(r"多[大少久长]|什么|哪|几|怎么|如何|是否|是不是|有没有|谁|吗|吧|呢|对不对"
                             r"|\b(how|what|which|when|who|whom|whose|where|is|are|does|do|can)\b", re.IGNORECASE)
-_WHICH = re.compile(r"哪|谁|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
+_WHICH = re.compile(r"哪|谁|的那|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[？?！!。；;])")
 _JOIN = re.compile(r"[，,、]|和|并且|另外|还有|以及|同时|\band\b|\balso\b|\bplus\b", re.IGNORECASE)
-_ENTITY_SPLIT = re.compile(r"[，,、/]|和|与|跟|及|以及|还是|或者|或|\band\b|\bor\b|\bvs\.?|\bversus\b", re.IGNORECASE)
-_REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个|这项|该项|它)|又|^(and|what about|how about|then)\b"
+# Things a comparison names are joined by 和、与 … (a comma separates the question's clauses, not its things).
+_ENTITY_SPLIT = re.compile(r"[、/]|和|与|跟|及|以及|还是|或者|或|\band\b|\bor\b|\bvs\.?|\bversus\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个|这项|该项|它|之后|然后|以后|此后)|又|^(and|what about|how about|then)\b"
                           r"|\b(it|its|that|this|they|them|those|these)\b", re.IGNORECASE)
 
 
@@ -59,6 +61,7 @@ class Concept:
     alternatives: tuple[str, ...]
     weight: float
     known: bool  # the plan (or the lexicon's words for it) uses this word
+    parts: tuple[str, ...] = ()  # the words a compound is made of (公共, 实训, 中心), for partial credit
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Query:
     numbers: list[tuple[str, str]] = field(default_factory=list)  # (number, unit) the question states
     quoted: list[str] = field(default_factory=list)  # names in quotes the plan never prints
     untranslated: list[str] = field(default_factory=list)  # English words the lexicon cannot map
+    chat: bool = False  # a request the plan cannot serve (write a poem, the weather)
     borrowed: str | None = None  # the earlier question (history) this part continues
     joined: bool = False  # the part took its topic from the part before it in the same question
 
@@ -150,6 +154,8 @@ class QueryParser:
         self._milestone_words = lexicon.milestone_words()
         # the plan's longer words, so that a cue inside one (最低 in 最低工资标准) is not read as a cue
         self._terms = sorted((w for w in normalizer.vocabulary if len(w) >= 3), key=len, reverse=True)
+        cue = lexicon.cue_matcher()
+        self._cue_terms = [w for w in self._terms if cue.find(w) and not cue.remove(w).isspace()]
 
     # --- the plan -------------------------------------------------------------------------------
     def plan(self, question: str, history: list[str] | None = None) -> QueryPlan:
@@ -163,7 +169,8 @@ class QueryParser:
             if before is not None:
                 q = self._continue(q, before, from_history=not asks)
             asks.append(self._ask(q))
-        asks = _merge(asks) or [self._ask(self.read(normalized.text))]
+        asks = _merge([a for a in asks if _asks_something(a.query)] or asks[-1:]) \
+            or [self._ask(self.read(normalized.text))]
         return QueryPlan(question, normalized, language(normalized.text), asks)
 
     def _previous(self, history: list[str]) -> Query | None:
@@ -177,7 +184,8 @@ class QueryParser:
     # --- one part -------------------------------------------------------------------------------
     def read(self, part: str) -> Query:
         topic = part
-        quoted = [t for t in _QUOTED.findall(part) if fold(t) not in self._plan]
+        quoted = [t for t in _QUOTED.findall(part) if _CJK.search(t) and fold(t) not in self._plan]
+        explicit = [y for y in _YEAR.findall(_RANGE.sub(" ", part))] + [y for r in _RANGE.findall(part) for y in r]
         return Query(
             question=part, lang=language(part), aspects=self.lexicon.aspects(part),
             sets=self.lexicon.set_words(self._without_terms(part)),
@@ -185,9 +193,21 @@ class QueryParser:
             units=self.units.find(part), roles=self._roles(part), years=_years(part),
             milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
             details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
-            unknown_years=[y for y in _years(part) if y not in self.plan_years],
+            unknown_years=[y for y in dict.fromkeys(explicit) if y not in self.plan_years], chat=self.lexicon.chat(part),
             numbers=[(n, u) for n, u in _NUMBER.findall(part) if not _YEAR.fullmatch(n)], quoted=quoted,
             untranslated=self._untranslated(topic))
+
+    def _term_spans(self, text: str) -> list[tuple[int, int]]:
+        """Non-overlapping spans of the plan's longer words (3+ characters) holding a cue word, longest first."""
+        taken: list[tuple[int, int]] = []
+        for w in self._cue_terms:
+            start = text.find(w)
+            while start >= 0:
+                end = start + len(w)
+                if not any(a < end and start < b for a, b in taken):
+                    taken.append((start, end))
+                start = text.find(w, end)
+        return sorted(taken)
 
     def _without_terms(self, text: str) -> str:
         for w in self._terms:
@@ -196,8 +216,13 @@ class QueryParser:
         return text
 
     def topic_words(self, text: str) -> list[str]:
-        """Content words of a text: cue words, unit names and stopwords removed."""
-        text = self.lexicon.topic(text)
+        """Content words of a text: cue words, unit names and stopwords removed. A cue inside one of the plan's
+        longer words is part of that word (最低 of 最低工资标准 stays)."""
+        kept, last, pieces = self._term_spans(text), 0, []
+        for a, b in kept:
+            pieces += [self.lexicon.topic(text[last:a]), " ", text[a:b], " "]
+            last = b
+        text = "".join(pieces) + self.lexicon.topic(text[last:])
         for u in self.units.find(text):
             for s in (*self.units.units[u].printed, *self.units.units[u].aliases):
                 text = text.replace(s, " ")
@@ -225,7 +250,8 @@ class QueryParser:
                 known = True
             else:
                 weight, known = WEIGHT_UNKNOWN_WORD, fold(w) in self._plan  # a word the plan never uses
-            concepts.append(Concept(w, alts, weight, known))
+            parts = tuple(p for p in self.tokenizer(w) if p != w and len(p) >= 2) if len(w) >= 4 else ()
+            concepts.append(Concept(w, alts, weight, known, parts))
         return concepts
 
     def _untranslated(self, text: str) -> list[str]:
@@ -237,6 +263,7 @@ class QueryParser:
         """Each unit named with the role the words next to it give (牵头 → lead, 配合 → cooperating, 参与 →
         any); a unit with no role word of its own takes the role of the next one ("A 和 B 都配合")."""
         mentions = self.units.mentions(part)
+        mentions = [m for k, m in enumerate(mentions) if m[2] not in {x[2] for x in mentions[:k]}]  # 市人社局（市人力社保局）
         roles: list[str | None] = []
         for k, (_, end, _) in enumerate(mentions):
             gap = part[end: mentions[k + 1][0] if k + 1 < len(mentions) else len(part)]
@@ -284,11 +311,15 @@ class QueryParser:
                            years=q.years or before.years, borrowed=borrowed)
         return q
 
+    def subject(self, q: Query) -> list[Concept]:
+        """What a part is about by its own words: the plan's concepts, leaving out milestone words (完成, 启动,
+        覆盖 of 全覆盖 …), which say when, not what."""
+        cue = q.milestone or ""
+        return [c for c in q.concepts if c.known and c.word not in cue
+                and not all(a in self._milestone_words for a in c.alternatives)]
+
     def _own_weight(self, q: Query) -> float:
-        """Weight of what a part is about by its own words: the plan's concepts, leaving out milestone words
-        (完成, 启动 …), which say when, not what."""
-        return sum(c.weight for c in q.concepts
-                   if c.known and not all(a in self._milestone_words for a in c.alternatives))
+        return sum(c.weight for c in self.subject(q))
 
     # --- which operator answers a part ----------------------------------------------------------
     def _ask(self, q: Query) -> Ask:
@@ -300,21 +331,24 @@ class QueryParser:
         if q.units and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
-        if "count" in sets or ((q.years or q.milestone) and "list" in sets and not roles):
+        entities = self._entities(q) if sets & {"max", "min", "each"} and not roles else []
+        if len(entities) > 1:  # "首席工人和技术能手哪个多", "…分别要多少家"
+            return Ask(Op.TARGETS, q, reduce, entities)
+        if "count" in sets or ((q.years or q.milestone) and sets & {"list", "each"} and not roles):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
         if "series" in sets:
             return Ask(Op.SERIES, q)
         if roles:
             return Ask(Op.ROW, q)
-        if sets & {"max", "min", "each"}:
-            entities = self._entities(q)
-            which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
-            if len(entities) > 1 or len(q.years) > 1 or (reduce is not Reduce.LIST and which):
-                return Ask(Op.TARGETS, q, reduce, entities)
+        which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
+        if sets & {"max", "min", "each"} and (len(q.years) > 1 or (reduce is not Reduce.LIST and which)):
+            return Ask(Op.TARGETS, q, reduce, entities)
         if {"number", "quantity"} & q.aspects:
             return Ask(Op.TARGET, q)
         if "timeline" in q.aspects:
             return Ask(Op.ROW, q)
+        if q.years and not q.unknown_years:  # "到2020年，实名制要做到哪一步？": that year's figure or milestone
+            return Ask(Op.TARGET, q)
         return Ask(Op.CLAUSE, q)
 
     def _entities(self, q: Query) -> list[Query]:
@@ -331,12 +365,20 @@ class QueryParser:
 
 
 def coverage(query: Query, text: str) -> float:
-    """Weighted share of the question's concepts that ``text`` states (any alternative counts)."""
+    """Weighted share of the question's concepts that ``text`` states (any alternative counts). A compound the
+    text does not state whole earns part of its weight for the parts it does state (公共实训中心 in
+    区域性公共实训基地: 公共, 实训). A question with no concepts is covered by nothing."""
     total = query.weight
     if total == 0:
-        return 1.0
+        return 0.0
     folded = fold(text)
-    return sum(c.weight for c in query.concepts if any(fold(a) in folded for a in c.alternatives)) / total
+    got = 0.0
+    for c in query.concepts:
+        if any(fold(a) in folded for a in c.alternatives):
+            got += c.weight
+        elif c.parts:
+            got += c.weight * PARTIAL_CREDIT * sum(len(p) for p in c.parts if fold(p) in folded) / len(c.word)
+    return got / total
 
 
 def covered(query: Query, text: str) -> set[Concept]:
@@ -387,6 +429,12 @@ def _merge(asks: list[Ask]) -> list[Ask]:
             continue
         out.append(ask)
     return out
+
+
+def _asks_something(q: Query) -> bool:
+    """A part worth answering on its own: it names something of the plan or asks something ("你知道吗，…" does not)."""
+    return bool(q.known_weight or q.aspects or q.sets - {"any_role", "printed_only"} or q.details or q.units
+                or q.years or q.borrowed or q.joined or q.untranslated or q.chat)
 
 
 def _years(text: str) -> list[str]:

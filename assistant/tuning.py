@@ -1,7 +1,10 @@
 """Every threshold and weight the engine uses, in one place: what each does and how its value was chosen.
 
-Values are chosen on ``eval/tune.jsonl`` only; ``eval/blind.jsonl`` measures them and is never tuned on.
+Values are chosen on ``eval/tune.jsonl`` only; ``eval/blind.jsonl`` measures them and is never tuned on. The four
+that decide ``found`` are also gathered in ``Thresholds``, which ``Assistant(thresholds=…)`` takes, so that
+``python -m eval.calibrate`` can trace the trade-off between false refusals and wrong answers.
 """
+from dataclasses import dataclass
 
 # --- retrieval (assistant.search) -------------------------------------------------------------
 RRF_K = 60  # reciprocal-rank-fusion constant of Cormack et al. (2009): ranks beyond ~k add little
@@ -18,17 +21,32 @@ STRONG_TOPIC = 7.0  # a part that points back ("那每年新建几家？") keeps
 WEIGHT_SINGLE_CHAR = 0.2  # concept weight of a single character or a bare number: says little alone
 WEIGHT_UNKNOWN_WORD = 0.5  # a word the plan never uses (colloquial, or a topic the plan lacks)
 
-# --- judging evidence (assistant.evidence) ----------------------------------------------------
+PARTIAL_CREDIT = 0.5  # a compound of 4+ characters the text states only in parts earns at most half its weight
+
+# --- judging evidence (assistant.evidence, assistant.findings) ------------------------------------
 COVERAGE_FOUND = 0.5  # share of the question's concept weight the cited text must state to count as found
 RERANK_POOL = 5  # fused candidates that concept coverage re-ranks
 MEASURE_SHARE = 0.5  # an annex row also scores half of the score of the measure it implements
 TARGET_METRIC_WEIGHT = 2.0  # a target's own metric words count twice its surrounding sentence
 TARGET_NUMBER_BONUS = 0.5  # "how many" prefers a target with digits over a milestone such as 全部完成
 TARGET_YEAR_BONUS = 0.5  # a question naming a year prefers that year's figure (as much as a number is preferred)
+METRIC_NAMED = 0.5  # a figure answers only if the question names at least this share (by word weight) of what it
+#                     measures: 岗位津贴 is not named by "最低工资标准每月多少钱"
 TARGET_UNIT_BONUS = 0.5  # a question asking for a unit (多久 → 个月, 多少钱 → 元) prefers figures in it
 BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words say what it asks now
-DENSE_SUPPORT = 1.01  # the dense model's cosine similarity at which a passage supports an answer whose words
-#                       differ from the question's (with COVERAGE_WITH_DENSE of its concepts stated); see
-#                       eval/calibration.md for the trade-off curve it was chosen from (on tune only)
+DENSE_SUPPORT = 0.88  # the dense model's cosine similarity at which a passage supports an answer whose words
+#                       differ from the question's (with COVERAGE_WITH_DENSE of its concepts stated). Chosen from
+#                       the trade-off curve in eval/calibration.md (tune only): the highest value at which false
+#                       refusals bottom out; nothing the plan is silent on was answered anywhere from 0.86 to 1.01
 COVERAGE_WITH_DENSE = 0.25  # the share of concepts such a passage must still state
 DENSE_OFF_TOPIC = 0.80  # below this best dense similarity, a question with no word of the plan is off-topic
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The knobs that decide whether the plan answers (``assistant.findings``)."""
+
+    coverage_found: float = COVERAGE_FOUND
+    dense_support: float = DENSE_SUPPORT
+    coverage_with_dense: float = COVERAGE_WITH_DENSE
+    dense_off_topic: float = DENSE_OFF_TOPIC

@@ -96,8 +96,12 @@ def source_texts() -> dict[str, str]:
     from assistant.corpus import parse_plan, read_plan
     from assistant.records import load_annex
 
-    texts = {c.id: f"{c.title} {c.text}" for c in parse_plan(read_plan())}
-    texts.update({r.id: f"{r.title} {r.render()}" for r in load_annex()})
+    plan = read_plan()
+    lines = plan.split("\n")
+    texts = {c.id: f"{c.title} {c.text}" for c in parse_plan(plan)}
+    for r in load_annex():  # the row as repaired, and as printed in the table (with its item's number and title)
+        printed = " ".join(lines[int(n) - 1] for n in r.source_lines.split())
+        texts[r.id] = f"{r.title} {r.render()} {printed}"
     return texts
 
 
