@@ -198,8 +198,8 @@ def test_screenshots_and_mobile_layout(browser, server, tmp_path):
         page = open_page(browser, server[0], color_scheme=scheme, **{**DESKTOP, "viewport": {"width": 1366, "height": 900}})
         ask(page, "住房公积金能交房租吗？")
         ask(page, "who leads the 尘肺病 action")
-        page.locator(BOT).first.locator("details.msg-sources summary").click()
-        page.evaluate("window.scrollTo(0, 0)")
+        page.locator(BOT).last.locator("details.msg-sources summary").click()
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
         shots.append(out / f"screenshot-chat{suffix}.png")
         page.screenshot(path=str(shots[-1]), full_page=True)
         if scheme == "light":
@@ -219,13 +219,14 @@ def test_screenshots_and_mobile_layout(browser, server, tmp_path):
         assert width[0] <= width[1], f"horizontal scrolling on a phone: {width}"
         box = mobile.locator("#sources-panel").bounding_box()
         assert box and box["width"] <= 390
-        mobile.evaluate("window.scrollTo(0, 0)")
+        mobile.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
         shots.append(out / f"screenshot-mobile{suffix}.png")
         mobile.screenshot(path=str(shots[-1]), full_page=True)
         if scheme == "light":
-            for tab, name in (("责任分工", "duties"), ("目标", "targets")):
+            for tab, name, shown in (("责任分工", "duties", "#duties-table"), ("目标", "targets", "#milestones")):
                 mobile.get_by_role("tab", name=tab).click()
                 mobile.wait_for_selector("#duties-table tbody tr" if tab == "责任分工" else "#milestone-chart img")
+                mobile.locator(shown).evaluate("e => e.scrollIntoView()")
                 mobile.wait_for_timeout(300)
                 width = mobile.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
                 assert width[0] <= width[1], f"horizontal scrolling on the {tab} tab: {width}"

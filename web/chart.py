@@ -121,36 +121,36 @@ def render_png(plan, path: Path | None = None) -> str:
         columns = 2
         rows = -(-len(data) // columns)
         with plt.rc_context(rc):
-            fig, axes = plt.subplots(rows, columns, figsize=(4.8, 1.75 * rows + 0.5), dpi=200, squeeze=False)
+            fig, axes = plt.subplots(rows, columns, figsize=(4.8, 2.0 * rows + 0.5), dpi=200, squeeze=False)
             for ax, s in zip(axes.flat, data):
                 xs = [years.index(x) for x, _ in s.points]
                 ys = [y for _, y in s.points]
                 ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.8, color="#1d4ed8")
                 for (x, y), i in zip(s.points, xs):
                     ax.annotate(f"{'≥' if x in s.at_least else ''}{y:g}%", (i, y), textcoords="offset points",
-                                xytext=(0, 5), ha="center", fontsize=7.5, color="#0f172a")
+                                xytext=(0, 5), ha="center", fontsize=9, color="#0f172a")
                 if s.end_state and font:  # a target in words: written at its year, never drawn as a number
                     year, _, words = s.end_state.partition("年")
                     label = words.strip() if year.strip() == str(years[-1]) else f"{year.strip()}\n{words.strip()}"
                     ax.text(len(years) - 1, 52, label, ha="center",
-                            va="center", fontsize=7, style="italic", color="#475569",
+                            va="center", fontsize=8, style="italic", color="#475569",
                             bbox={"boxstyle": "round,pad=0.25", "fc": "#f1f5f9", "ec": "#94a3b8", "lw": 0.6})
                 title = f"{s.source} {s.label}" if font else s.source
-                ax.set_title(_wrap(title, 18), fontsize=7.5, loc="left", pad=3)
-                ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=7)
+                ax.set_title(_wrap(title, 14), fontsize=9, loc="left", pad=3)
+                ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=8)
                 ax.set_xlim(-0.4, len(years) - 0.6)
                 ax.set_ylim(0, 118)
-                ax.set_yticks([0, 50, 100], ["0", "50%", "100%"], fontsize=7)
+                ax.set_yticks([0, 50, 100], ["0", "50%", "100%"], fontsize=8)
                 ax.grid(alpha=0.3, linewidth=0.5)
                 for side in ("top", "right"):
                     ax.spines[side].set_visible(False)
             for ax in list(axes.flat)[len(data):]:
                 ax.axis("off")
                 if font:
-                    ax.text(0, 0.5, "方框：文字目标（如全覆盖），\n不折算成数字。\n横轴按年份排列，\n间隔不按比例。", fontsize=7,
+                    ax.text(0, 0.5, "方框：文字目标（如全覆盖），\n不折算成数字。\n横轴按年份排列，\n间隔不按比例。", fontsize=8.5,
                             color="#475569", va="center", transform=ax.transAxes)
             fig.suptitle("附件中的年度百分比目标 · Annex milestones (%)" if font else "Annex milestones (%) by year",
-                         fontsize=9)
+                         fontsize=10)
             fig.tight_layout(h_pad=1.2, w_pad=1.0)
             if path is None:
                 folder = tempfile.mkdtemp(prefix="cixi-chart-")

@@ -160,7 +160,7 @@ def panel(plan, turn: dict | None, number: int, terms: list[str]) -> str:
                 '（措施或附件任务），并<mark>标出</mark>与问题相关的词；点标题可跳到「原文」。</p>'
                 "<p>After a question, every source the answer cites appears here in full.</p></div>")
     cites = turn.get("citations") or []
-    head = (f'<div class="panel-head"><b>来源 · Sources</b> <span class="panel-q">第 {number} 问：'
+    head = (f'<div class="panel-head"><b>来源 · Sources</b> <span class="panel-q">第 {number} 问 · Q{number}：'
             f'{esc(turn.get("q", ""))}</span></div>')
     if not cites:
         return head + '<p class="panel-none">这个回答没有引用原文。</p>'

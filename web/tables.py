@@ -147,7 +147,7 @@ def build(assistant) -> None:
     titles = group_titles(list(assistant.plan.clauses.values()))
     groups = [("全部 all", "")] + [(f"{g}{t}", g) for g, t in titles.items()]
     all_rows = filter_rows(assistant)
-    gr.Markdown("附件《新时代慈溪产业工人队伍建设改革重点任务责任分工》：每项任务的时间进度、牵头单位和配合单位。"
+    gr.Markdown("附件《新时代慈溪产业工人队伍建设改革实施方案》重点任务责任分工：每项任务的时间进度、牵头单位和配合单位。"
                 "按单位（可输入简称，如「总工会」「人社局」）、角色、举措或关键词筛选。", elem_id="duties-intro")
     with gr.Row(elem_id="duties-filters"):
         unit = gr.Dropdown(unit_choices(assistant), value=None, allow_custom_value=True, filterable=True,

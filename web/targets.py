@@ -57,9 +57,9 @@ def build(assistant, tab: gr.Tab) -> None:
     """Lay out the tab inside ``tab``; the chart renders on the tab's first opening."""
     plan = assistant.plan
     gr.Markdown(chart_caption(plan), elem_id="chart-caption")
-    chart = gr.Image(label="年度进度 Milestones 2019 → 2020 → 2025", type="filepath", interactive=False,
-                     elem_id="milestone-chart", height=640, buttons=["download"],
-                     alt_text=describe(milestone_series(plan)))
-    gr.HTML(milestones_html(plan), elem_id="milestone-table")
+    with gr.Column(elem_id="milestones"):  # narrow screens show the table first (web/style.css)
+        chart = gr.Image(label="年度进度 Milestones 2019 → 2020 → 2025", show_label=False, type="filepath", interactive=False,
+                         elem_id="milestone-chart", buttons=["download"], alt_text=describe(milestone_series(plan)))
+        gr.HTML(milestones_html(plan), elem_id="milestone-table")
     gr.HTML(register_html(plan), elem_id="target-register")
     tab.select(lambda: render_png(plan), None, chart, api_visibility="private")
