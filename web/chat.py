@@ -47,7 +47,7 @@ def browser_secret() -> str:
 
 def ask_meta() -> str:
     """Under the question box: a character counter, the busy state and the warning when a pasted
-    question was cut at the limit (all kept up to date by the page script in ``web.style``)."""
+    question was cut at the limit (all kept up to date by the page script, web/page.js)."""
     return (f'<div id="ask-meta"><span id="ask-count" data-max="{MAX_QUESTION_CHARS}">0 / {MAX_QUESTION_CHARS}</span>'
             '<span id="ask-status" role="status" aria-live="polite"></span>'
             '<span id="ask-warn" role="alert"></span></div>')
