@@ -1,6 +1,7 @@
 """The web chat end to end: the real app in a subprocess (`python app.py --port N`), driven by
-Playwright on Debian's Chromium. Waits are for "load" and then for elements, never "networkidle"
-(gradio keeps a connection open).
+Playwright on Debian's Chromium (helpers in tests/browsing.py). The page behaviours of issue 12
+(copy, sources in place, dark mode, the question box) are in tests/test_web_page.py, the axe-core
+checks in tests/test_accessibility.py.
 
 Screenshots go to $ASSISTANT_SCREENSHOT_DIR (e.g. docs/) when set, else to a temporary folder.
 """
@@ -8,108 +9,37 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browsing import BOT, DESKTOP, PHONE, ROOT, TIMEOUT, app_server, ask, chromium, needs_chromium, open_page
+from browsing import wait_answers as _wait_answers
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-BOT = '#chat [data-testid="bot"]'
-TIMEOUT = 30_000  # ms, per wait
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium fonts-noto-cjk)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(assistant, index_dir, tmp_path_factory):
     """The app on a free port, sharing the session's index; yields (url, feedback db path)."""
-    tmp = tmp_path_factory.mktemp("web")
-    db, log = tmp / "feedback.sqlite3", tmp / "app.log"
-    port = _free_port()
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_FEEDBACK_DB": str(db)}
-    started = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() - started > 240:
-                pytest.fail(f"app did not answer within 240 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
-        print(f"\napp answered HTTP 200 after {time.monotonic() - started:.1f} s")
-        yield url, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with app_server(index_dir, tmp_path_factory.mktemp("web")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def _open(browser, url, **context):
-    ctx = browser.new_context(viewport=context.pop("viewport", {"width": 1280, "height": 900}), accept_downloads=True,
-                              **context)
-    ctx.set_default_timeout(TIMEOUT)
-    page = ctx.new_page()
-    page.goto(url, wait_until="load")
-    page.wait_for_selector("#ask-box textarea")
-    return page
 
 
 @pytest.fixture
 def page(browser, server):
-    page = _open(browser, server[0])
+    page = open_page(browser, server[0])
     yield page
     page.context.close()
-
-
-def _wait_answers(page, n: int):
-    """Until the n-th answer is complete (no longer pending or streaming); returns its element."""
-    page.wait_for_function(
-        """([sel, n]) => { const m = document.querySelectorAll(sel);
-             return m.length >= n && m[n - 1].querySelector('.answer:not(.streaming)'); }""", arg=[BOT, n])
-    return page.locator(BOT).nth(n - 1)
-
-
-def ask(page, question: str):
-    n = page.locator(BOT).count()
-    page.fill("#ask-box textarea", question)
-    page.keyboard.press("Enter")
-    return _wait_answers(page, n + 1)
 
 
 def test_worker_question_answer_and_sources(page):
@@ -182,13 +112,20 @@ def test_reload_keeps_answers_and_their_sources(page):
     page.wait_for_function("() => document.querySelector('#sources-panel').innerText.includes('措施22')")
 
 
-def test_citation_title_opens_the_source_tab(page):
+def test_citation_title_opens_the_source_tab_and_back_returns(page):
     ask(page, "住房公积金能交房租吗？")
+    y = page.evaluate("scrollY")
     page.locator("#sources-panel a.src-link").first.click()
     page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').textContent.includes('原文')")
     page.wait_for_function("""() => { const e = document.getElementById('src-m22');
         if (!e || !e.offsetParent) return false; const r = e.getBoundingClientRect();
         return r.top >= -5 && r.top < window.innerHeight; }""")
+    assert page.locator("#back-float").is_visible()  # a visible way back
+    page.go_back()  # the browser's Back returns to the chat, as it was
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]').textContent.includes('对话')")
+    page.wait_for_function("y => Math.abs(scrollY - y) < 2", arg=y)
+    assert "支付房租" in page.locator(BOT).first.inner_text()
+    assert not page.locator("#back-float").is_visible()
 
 
 def test_responsibilities_filter_by_lead_unit(page, assistant):
@@ -210,21 +147,28 @@ def test_responsibilities_filter_by_lead_unit(page, assistant):
     assert page.locator("#duties-table tbody tr").count() == expected
     with page.expect_download() as download:
         page.click("#duties-csv")
+    assert download.value.suggested_filename == "责任分工-市总工会-牵头.csv"
     with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == expected
-    assert all(assistant.units.canonical(r["lead"].split("、")[0]) == "市总工会" for r in rows)
+    assert {"牵头单位 Lead unit", "配合单位 Cooperating units", "责任分解 Task", "时间进度 Timeline"} <= set(rows[0])
+    assert all(assistant.units.canonical(r["牵头单位 Lead unit"].split("、")[0]) == "市总工会" for r in rows)
     unit.fill("总工会")  # an alias finds the same rows
     page.keyboard.press("Enter")
     page.wait_for_function("n => document.querySelector('#duties-table .resp-count').dataset.count === String(n)",
                            arg=expected)
 
 
-def test_targets_tab_draws_the_chart(page):
+def test_targets_tab_draws_the_chart_and_says_it_in_words(page, assistant):
     page.get_by_role("tab", name="目标").click()
     page.wait_for_function("""() => { const i = document.querySelector('#milestone-chart img');
         return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 100; }""")
     assert page.locator("#target-register tbody tr").count() > 50
+    alt = page.get_attribute("#milestone-chart img", "alt")
+    for t in assistant.plan.targets:  # every milestone drawn is in the alt text, in the source's words
+        if t.source in assistant.plan.annex and t.unit == "%" and t.year.isdigit():
+            assert t.printed in alt, t.printed
+    assert page.locator("#milestone-table tbody tr").count() == alt.count("：")
 
 
 def test_nothing_is_fetched_from_outside(browser, server):
@@ -245,33 +189,52 @@ def test_nothing_is_fetched_from_outside(browser, server):
 
 
 def test_screenshots_and_mobile_layout(browser, server, tmp_path):
+    """Desktop and phone, light and dark; on a phone the page never scrolls sideways."""
     out = Path(os.environ.get("ASSISTANT_SCREENSHOT_DIR") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
-    page = _open(browser, server[0], viewport={"width": 1366, "height": 900})
-    ask(page, "住房公积金能交房租吗？")
-    page.locator(BOT).last.locator("details.msg-sources summary").click()
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(out / "screenshot-chat.png"), full_page=True)
-    page.get_by_role("tab", name="责任分工").click()
-    page.locator("#duties-unit input").fill("市总工会")
-    page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#duties-table .resp-count').innerText.includes('市总工会')")
-    page.locator("#duties-intro").click()  # close the unit list before the picture
-    page.wait_for_timeout(400)
-    page.screenshot(path=str(out / "screenshot-responsibilities.png"))
-    page.context.close()
+    shots = []
+    for scheme in ("light", "dark"):
+        suffix = "" if scheme == "light" else "-dark"
+        page = open_page(browser, server[0], color_scheme=scheme, **{**DESKTOP, "viewport": {"width": 1366, "height": 900}})
+        ask(page, "住房公积金能交房租吗？")
+        ask(page, "who leads the 尘肺病 action")
+        page.locator(BOT).last.locator("details.msg-sources summary").click()
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        shots.append(out / f"screenshot-chat{suffix}.png")
+        page.screenshot(path=str(shots[-1]), full_page=True)
+        if scheme == "light":
+            page.get_by_role("tab", name="责任分工").click()
+            page.locator("#duties-unit input").fill("市总工会")
+            page.keyboard.press("Enter")
+            page.wait_for_function("() => document.querySelector('#duties-table .resp-count').innerText.includes('市总工会')")
+            page.locator("#duties-intro").click()  # close the unit list before the picture
+            page.wait_for_timeout(400)
+            shots.append(out / "screenshot-responsibilities.png")
+            page.screenshot(path=str(shots[-1]))
+        page.context.close()
 
-    mobile = _open(browser, server[0], viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                   is_mobile=True, has_touch=True)
-    ask(mobile, "尘肺病防治谁牵头？")
-    width = mobile.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scrolling on a phone: {width}"
-    box = mobile.locator("#sources-panel").bounding_box()
-    assert box and box["width"] <= 390
-    mobile.screenshot(path=str(out / "screenshot-mobile.png"), full_page=True)
-    mobile.context.close()
-    for name in ("screenshot-chat.png", "screenshot-responsibilities.png", "screenshot-mobile.png"):
-        assert (out / name).stat().st_size > 10_000
+        mobile = open_page(browser, server[0], color_scheme=scheme, **PHONE)
+        ask(mobile, "尘肺病防治谁牵头？")
+        width = mobile.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"horizontal scrolling on a phone: {width}"
+        box = mobile.locator("#sources-panel").bounding_box()
+        assert box and box["width"] <= 390
+        mobile.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        shots.append(out / f"screenshot-mobile{suffix}.png")
+        mobile.screenshot(path=str(shots[-1]), full_page=True)
+        if scheme == "light":
+            for tab, name, shown in (("责任分工", "duties", "#duties-table"), ("目标", "targets", "#milestones")):
+                mobile.get_by_role("tab", name=tab).click()
+                mobile.wait_for_selector("#duties-table tbody tr" if tab == "责任分工" else "#milestone-chart img")
+                mobile.locator(shown).evaluate("e => e.scrollIntoView()")
+                mobile.wait_for_timeout(300)
+                width = mobile.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+                assert width[0] <= width[1], f"horizontal scrolling on the {tab} tab: {width}"
+                shots.append(out / f"screenshot-mobile-{name}.png")
+                mobile.screenshot(path=str(shots[-1]))
+        mobile.context.close()
+    for path in shots:
+        assert path.stat().st_size > 10_000
 
 
 def test_programmatic_ask_endpoint(server):

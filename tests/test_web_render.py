@@ -10,12 +10,12 @@ import struct
 import pytest
 
 from web import conversation as conv
-from web.chart import milestone_series, render_png
+from web.chart import describe, milestone_series, render_png
 from web.document import document_html
 from web.html import highlight_terms, marked
 from web.sources import card, citation_title, panel
-from web.tables import filter_rows, resolve_unit, table_html, unit_choices, write_csv
-from web.targets import register_html
+from web.tables import CELL_STATES, CSV_COLUMNS, csv_name, filter_rows, resolve_unit, table_html, unit_choices, write_csv
+from web.targets import milestones_html, register_html
 
 
 def _lead_count(a, unit: str, role: str = "lead") -> int:
@@ -107,12 +107,51 @@ def test_group_and_keyword_filters_and_count(assistant):
     assert filter_rows(assistant, keyword="no such words") == []
 
 
-def test_csv_has_the_filtered_rows(assistant):
+def test_csv_has_the_filtered_rows_with_readable_headers_and_name(assistant):
     rows = filter_rows(assistant, "市总工会", "lead")
-    with open(write_csv(rows, "test"), encoding="utf-8-sig", newline="") as f:
+    path = write_csv(rows, csv_name("市总工会", "lead"))
+    assert path.endswith("/责任分工-市总工会-牵头.csv")
+    with open(path, encoding="utf-8-sig", newline="") as f:
         back = list(csv.DictReader(f))
-    assert [r["id"] for r in back] == [r.id for r in rows]
-    assert all(assistant.units.canonical(r["lead"]) == "市总工会" for r in back)
+    assert list(back[0]) == list(CSV_COLUMNS.values())
+    assert [r["编号 ID"] for r in back] == [r.id for r in rows]
+    assert all(assistant.units.canonical(r["牵头单位 Lead unit"]) == "市总工会" for r in back)
+    assert {r["牵头单位出处 Lead unit cell"] for r in back} <= set(CELL_STATES.values())
+
+
+@pytest.mark.parametrize("args, name", [((), "责任分工-全部.csv"), (("市人力社保局", "any"), "责任分工-市人力社保局.csv"),
+                                        (("", "lead", "（五）", "尘肺病"), "责任分工-（五）-尘肺病.csv"),
+                                        (("", "any", "", "../../etc/x y"), "责任分工-etc_x_y.csv")])
+def test_csv_file_names_say_what_was_exported(args, name):
+    assert csv_name(*args) == name
+
+
+def test_markers_link_to_their_cards_and_copy_text_is_plain(assistant):
+    turn = conv.make_turn(assistant.ask("尘肺病防治攻坚行动由哪个部门牵头？", []))
+    html = conv.answer_html(turn, assistant.plan, [], k=3)
+    assert 'href="#t3-s1"' in html and 'id="t3-s1"' in html
+    text = conv.plain_text(turn, assistant.plan)
+    assert "<" not in text and text.startswith(turn["answer"])
+    assert "\n\n来源 Sources:\n[1] 附件 19 · 完善产业工人权益保障机制 · 第 4 项 (a19.4)\n    " in text
+    assert conv.answer_text_html("见 [7]", "t0-s", 1) == '见 <sup class="cite">[7]</sup>'  # no card, no link
+
+
+def test_english_turns_get_english_headings_with_the_chinese(assistant):
+    en = {"id": "m22", "title": "", "text": ""}
+    english = card(assistant.plan, 1, en, [], "en")
+    assert "Measure 22 · Improve housing support for industrial workers" in english
+    assert "措施22 · 完善产业工人住房保障" in english and "(6) Advance public services" in english
+    row = card(assistant.plan, 2, {"id": "a19.4", "title": "", "text": ""}, [], "mixed")
+    assert "Annex item 19 · Improve the protection of industrial workers&#x27; rights" in row
+    assert "牵头单位 Lead unit" in row
+    assert "Measure" not in card(assistant.plan, 1, en, [], "zh")
+
+
+def test_tables_label_every_cell_for_narrow_screens(assistant):
+    html = table_html(assistant, filter_rows(assistant, "市总工会", "lead"))
+    cells = re.findall(r"<td class=\"(c-[a-z]+)(?: cont)?\"( data-label=\"[^\"]+\")?", html)
+    assert cells and all(label or cls in ("c-group", "c-item") for cls, label in cells)
+    assert 'data-label="牵头单位 Lead unit"' in document_html(assistant.plan)
 
 
 def test_milestone_series_come_from_the_register(assistant):
@@ -124,6 +163,15 @@ def test_milestone_series_come_from_the_register(assistant):
                    if t.source == s.source and t.unit == "%" and t.year.isdigit()}
         assert set(s.points) == printed
     assert series["a4.2"].points == [(2019, 35.0), (2020, 50.0), (2025, 85.0)]
+
+
+def test_chart_data_in_words(assistant):
+    series = milestone_series(assistant.plan)
+    words, table = describe(series), milestones_html(assistant.plan)
+    for s in series:
+        for printed in [*s.printed, *([s.end_state] if s.end_state else [])]:
+            assert printed in words and printed in table
+    assert table.count("<tr>") == len(series) + 1
 
 
 def test_chart_png_is_drawn(assistant, tmp_path):

@@ -2,7 +2,11 @@
 
 The series come straight from the target register (``assistant.plan.targets``): rows whose source
 is an annex row and whose value is a percentage tied to a year. Nothing is interpolated; a printed
-end state that is not a number ("2025 年全覆盖") is named in the line's label, not drawn as 100 %.
+end state that is not a number ("2025 年全覆盖") is written at its year, not drawn as 100 %.
+
+One small panel per task (small multiples), two columns: lines that share values can no longer
+hide one another, every value label sits on its own line, and the figure stays legible when a
+phone shrinks it to 390 px. The same data is given in words (``describe``) for the image's alt text.
 
 Chinese labels need a CJK font. Debian's fonts-noto-cjk provides "Noto Sans CJK"; if matplotlib
 cannot find one, the chart falls back to ASCII labels (row ids) rather than drawing boxes.
@@ -62,8 +66,16 @@ def milestone_series(plan) -> list[Series]:
         if t.source in series and _YEARS.fullmatch(t.year) and _number(t.value) is None and t.unit != "%":
             series[t.source].end_state = f"{t.year} 年{t.value}"
     for s in series.values():
-        s.points.sort()
+        pairs = sorted(zip(s.points, s.printed))
+        s.points, s.printed = [p for p, _ in pairs], [w for _, w in pairs]
     return list(series.values())
+
+
+def describe(series: list[Series]) -> str:
+    """The chart in words, each task with the source's own wording of its milestones."""
+    parts = [f"{s.source} {s.label}：{'，'.join([*s.printed, *([s.end_state] if s.end_state else [])])}" for s in series]
+    return (f"折线小图 {len(series)} 幅，附件中写明年份的百分比目标 · Small line charts of {len(series)} annex tasks' "
+            "yearly percentage targets: " + "；".join(parts) + "。")
 
 
 def cjk_font() -> str | None:
@@ -86,8 +98,8 @@ def cjk_font() -> str | None:
     return None
 
 
-def _short(text: str, limit: int = 18) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
 
 
 def render_png(plan, path: Path | None = None) -> str:
@@ -105,30 +117,41 @@ def render_png(plan, path: Path | None = None) -> str:
             log.warning("no CJK font found (install fonts-noto-cjk): chart labels fall back to row ids")
         rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
         data = milestone_series(plan)
-        labelled: set[tuple[int, float]] = set()  # one value label per point, where lines meet
+        years = sorted({x for s in data for x, _ in s.points} | {2019, 2020, 2025})
+        columns = 2
+        rows = -(-len(data) // columns)
         with plt.rc_context(rc):
-            fig, ax = plt.subplots(figsize=(8.4, 5.6), dpi=110)
-            for s in data:
-                xs, ys = zip(*s.points)
-                name = f"{s.source} {_short(s.label)}" if font else s.source
-                if s.end_state and font:
-                    name += f"（{s.end_state}）"
-                line, = ax.plot(xs, ys, marker="o", linewidth=2, label=name)
-                for x, y in s.points:
-                    if (x, y) in labelled:
-                        continue
-                    labelled.add((x, y))
-                    ax.annotate(f"{'≥' if x in s.at_least else ''}{y:g}%", (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8,
-                                color=line.get_color())
-            years = sorted({x for s in data for x, _ in s.points} | {2019, 2020, 2025})
-            ax.set_xticks(years)
-            ax.set_xlim(min(years) - 0.4, max(years) + 0.9)
-            ax.set_ylim(0, 105)
-            ax.set_ylabel("%")
-            ax.grid(alpha=0.3)
-            ax.set_title("附件中的年度百分比目标 · Annex milestones (%)" if font else "Annex milestones (%) by year")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
-            fig.tight_layout()
+            fig, axes = plt.subplots(rows, columns, figsize=(4.8, 2.0 * rows + 0.5), dpi=200, squeeze=False)
+            for ax, s in zip(axes.flat, data):
+                xs = [years.index(x) for x, _ in s.points]
+                ys = [y for _, y in s.points]
+                ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.8, color="#1d4ed8")
+                for (x, y), i in zip(s.points, xs):
+                    ax.annotate(f"{'≥' if x in s.at_least else ''}{y:g}%", (i, y), textcoords="offset points",
+                                xytext=(0, 5), ha="center", fontsize=9, color="#0f172a")
+                if s.end_state and font:  # a target in words: written at its year, never drawn as a number
+                    year, _, words = s.end_state.partition("年")
+                    label = words.strip() if year.strip() == str(years[-1]) else f"{year.strip()}\n{words.strip()}"
+                    ax.text(len(years) - 1, 52, label, ha="center",
+                            va="center", fontsize=8, style="italic", color="#475569",
+                            bbox={"boxstyle": "round,pad=0.25", "fc": "#f1f5f9", "ec": "#94a3b8", "lw": 0.6})
+                title = f"{s.source} {s.label}" if font else s.source
+                ax.set_title(_wrap(title, 14), fontsize=9, loc="left", pad=3)
+                ax.set_xticks(range(len(years)), [str(y) for y in years], fontsize=8)
+                ax.set_xlim(-0.4, len(years) - 0.6)
+                ax.set_ylim(0, 118)
+                ax.set_yticks([0, 50, 100], ["0", "50%", "100%"], fontsize=8)
+                ax.grid(alpha=0.3, linewidth=0.5)
+                for side in ("top", "right"):
+                    ax.spines[side].set_visible(False)
+            for ax in list(axes.flat)[len(data):]:
+                ax.axis("off")
+                if font:
+                    ax.text(0, 0.5, "方框：文字目标（如全覆盖），\n不折算成数字。\n横轴按年份排列，\n间隔不按比例。", fontsize=8.5,
+                            color="#475569", va="center", transform=ax.transAxes)
+            fig.suptitle("附件中的年度百分比目标 · Annex milestones (%)" if font else "Annex milestones (%) by year",
+                         fontsize=10)
+            fig.tight_layout(h_pad=1.2, w_pad=1.0)
             if path is None:
                 folder = tempfile.mkdtemp(prefix="cixi-chart-")
                 atexit.register(shutil.rmtree, folder, ignore_errors=True)

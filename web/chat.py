@@ -45,6 +45,14 @@ def browser_secret() -> str:
     return os.environ.get("ASSISTANT_BROWSER_SECRET") or hashlib.sha256(f"chat-v1:{plan_sha256()}".encode()).hexdigest()[:32]
 
 
+def ask_meta() -> str:
+    """Under the question box: a character counter, the busy state and the warning when a pasted
+    question was cut at the limit (all kept up to date by the page script, web/page.js)."""
+    return (f'<div id="ask-meta"><span id="ask-count" data-max="{MAX_QUESTION_CHARS}">0 / {MAX_QUESTION_CHARS}</span>'
+            '<span id="ask-status" role="status" aria-live="polite"></span>'
+            '<span id="ask-warn" role="alert"></span></div>')
+
+
 def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> None:
     """Lay out the chat tab inside the current gr.Tab and wire its events."""
     plan = assistant.plan
@@ -53,15 +61,18 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
 
     gr.HTML(WELCOME, elem_id="welcome")
     with gr.Row(elem_id="chat-row", equal_height=False):
-        with gr.Column(scale=3, min_width=320):
-            chatbot = gr.Chatbot(elem_id="chat", label="对话 Chat", height="62vh", min_height=360,
-                                 feedback_options=["Like", "Dislike"], group_consecutive_messages=False,
-                                 placeholder=PLACEHOLDER, buttons=["copy"])
+        # DOM order is tab order: the question box comes right after the tabs, then the conversation
+        # (shown above the box by CSS `order`), so Tab never walks every old answer's buttons first.
+        with gr.Column(scale=3, min_width=320, elem_id="chat-col"):
             with gr.Row(elem_id="ask-row"):
                 box = gr.Textbox(show_label=False, placeholder="输入问题，中文或英文 · Ask in Chinese or English",
                                  lines=1, max_lines=4, max_length=MAX_QUESTION_CHARS, scale=6,
-                                 elem_id="ask-box", autofocus=True)
+                                 elem_id="ask-box")  # no autofocus: it scrolled the phone page to the box
                 send = gr.Button("提问 Ask", variant="primary", scale=1, min_width=90, elem_id="ask-btn")
+            gr.HTML(ask_meta(), elem_id="ask-meta-box")
+            chatbot = gr.Chatbot(elem_id="chat", label="对话 Chat", height="62vh", min_height=360,
+                                 feedback_options=["Like", "Dislike"], group_consecutive_messages=False,
+                                 placeholder=PLACEHOLDER, buttons=[])  # copy: our button, plain text
             with gr.Group(visible=False, elem_id="feedback-box") as fb_box:
                 fb_note = gr.Markdown(elem_id="feedback-note")
                 fb_text = gr.Textbox(label="补充说明（可选）· Comment (optional)", lines=2, max_length=2000,

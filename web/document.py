@@ -25,7 +25,7 @@ def _clause(c) -> str:
 
 
 def _annex(plan) -> str:
-    out = [f'<section id="src-annex"><h3>附件：{esc(TITLE.replace("实施方案", "重点任务责任分工"))}</h3>',
+    out = [f'<section id="src-annex"><h3>附件：《{esc(TITLE)}》重点任务责任分工</h3>',
            f'<p class="legend">{esc(INHERITED_NOTE)}</p>']
     items: dict[int, list] = {}
     for row in plan.annex.values():
@@ -44,8 +44,10 @@ def _annex(plan) -> str:
                    '<col class="w-lead"><col class="w-coop"></colgroup><thead><tr><th>责任分解</th><th>时间进度</th>'
                    "<th>牵头单位</th><th>配合单位</th></tr></thead><tbody>")
         for r in rows:
-            out.append(f'<tr id="{anchor(r.id)}"><td>{esc(r.task)} <span class="doc-id">{esc(r.id)}</span></td>'
-                       f"<td>{cell(r, 'timeline')}</td><td>{cell(r, 'lead')}</td><td>{cell(r, 'cooperating')}</td></tr>")
+            out.append(f'<tr id="{anchor(r.id)}"><td data-label="责任分解 Task">{esc(r.task)} <span class="doc-id">{esc(r.id)}</span></td>'
+                       f'<td data-label="时间进度 Timeline">{cell(r, "timeline")}</td>'
+                       f'<td data-label="牵头单位 Lead unit">{cell(r, "lead")}</td>'
+                       f'<td data-label="配合单位 Cooperating units">{cell(r, "cooperating")}</td></tr>')
         out.append("</tbody></table></div></div>")
     out.append("</section>")
     return "".join(out)

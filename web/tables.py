@@ -11,6 +11,7 @@ import atexit
 import csv
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -22,8 +23,17 @@ from assistant.corpus import group_titles
 from web.html import INHERITED_NOTE, cell, esc, has_inherited, marked, source_link
 
 ROLES = [("牵头 lead", "lead"), ("配合 cooperating", "cooperating"), ("任一 either", "any")]
-CSV_FIELDS = ["id", "group", "item", "item_title", "measure", "task", "timeline", "timeline_cell",
-              "lead", "lead_cell", "cooperating", "cooperating_cell", "note"]
+# CSV columns: annex field → header a reader understands (中文 + English).
+CSV_COLUMNS = {"id": "编号 ID", "group": "主要举措 Group", "item": "附件项目 Annex item", "item_title": "项目名称 Item title",
+               "measure": "对应措施 Measure", "task": "责任分解 Task", "timeline": "时间进度 Timeline",
+               "timeline_cell": "时间进度出处 Timeline cell", "lead": "牵头单位 Lead unit",
+               "lead_cell": "牵头单位出处 Lead unit cell", "cooperating": "配合单位 Cooperating units",
+               "cooperating_cell": "配合单位出处 Cooperating units cell", "note": "备注 Note"}
+CELL_STATES = {"printed": "原表印出 printed", "inherited": "合并单元格沿用上方 carried down from a merged cell",
+               "empty": "原表空白 blank"}
+COLUMN_LABELS = {"c-group": "主要举措 Group", "c-item": "项目 Item", "c-task": "责任分解 Task",
+                 "c-time": "时间进度 Timeline", "c-lead": "牵头单位 Lead unit", "c-coop": "配合单位 Cooperating units"}
+_UNSAFE = re.compile(r"[^\w（）()·-]+")  # \w covers Chinese
 _EXPORT_DIR = Path(tempfile.mkdtemp(prefix="cixi-duties-"))  # CSV downloads, removed at exit
 atexit.register(shutil.rmtree, _EXPORT_DIR, ignore_errors=True)
 
@@ -71,6 +81,11 @@ def filter_rows(assistant, unit: str = "", role: str = "any", group: str = "", k
     return out
 
 
+def _td(cls: str, body: str) -> str:
+    """A cell with its column's name, which narrow screens show above the value (rows become cards)."""
+    return f'<td class="{cls}" data-label="{COLUMN_LABELS[cls]}">{body}</td>'
+
+
 def table_html(assistant, rows: list, unit: str = "", role: str = "any", keyword: str = "") -> str:
     """The filtered rows as an HTML table; group and item are printed once, like the merged cells
     of the original."""
@@ -88,32 +103,41 @@ def table_html(assistant, rows: list, unit: str = "", role: str = "any", keyword
     titles = group_titles(list(assistant.plan.clauses.values()))
     body, last_group, last_item = [], None, None
     for r in rows:
-        g = f'<td class="c-group" title="{esc(titles.get(r.group, ""))}">{esc(r.group)}{esc(titles.get(r.group, ""))}</td>' \
-            if r.group != last_group else '<td class="c-group cont"></td>'
-        i = f'<td class="c-item">{source_link(f"a{r.item}", f"附件 {r.item} · {r.item_title}")}</td>' \
+        g = _td("c-group", f"{esc(r.group)}{esc(titles.get(r.group, ''))}") if r.group != last_group \
+            else '<td class="c-group cont"></td>'
+        i = _td("c-item", source_link(f"a{r.item}", f"附件 {r.item} · {r.item_title}")) \
             if (r.group, r.item) != last_item else '<td class="c-item cont"></td>'
         last_group, last_item = r.group, (r.group, r.item)
-        body.append(f'<tr data-row="{esc(r.id)}">{g}{i}<td class="c-task">{marked(r.task, terms)}'
-                    f' <a class="row-id" href="#src-{esc(r.id)}">{esc(r.id)}</a></td>'
-                    f'<td class="c-time">{cell(r, "timeline", terms)}</td><td class="c-lead">{cell(r, "lead", terms)}</td>'
-                    f'<td class="c-coop">{cell(r, "cooperating", terms)}</td></tr>')
+        task = f'{marked(r.task, terms)} <a class="row-id" href="#src-{esc(r.id)}">{esc(r.id)}</a>'
+        body.append(f'<tr data-row="{esc(r.id)}">{g}{i}{_td("c-task", task)}{_td("c-time", cell(r, "timeline", terms))}'
+                    f'{_td("c-lead", cell(r, "lead", terms))}{_td("c-coop", cell(r, "cooperating", terms))}</tr>')
     legend = f'<p class="legend">{esc(INHERITED_NOTE)}</p>' if has_inherited(rows) else ""
     return (head + '<div class="table-wrap"><table class="duties"><thead><tr><th>主要举措</th><th>项目</th>'
             "<th>责任分解</th><th>时间进度</th><th>牵头单位</th><th>配合单位</th></tr></thead><tbody>"
             + "".join(body) + "</tbody></table></div>" + legend)
 
 
-def write_csv(rows: list, label: str = "all") -> str:
-    """The rows as a UTF-8 CSV (with BOM, so spreadsheet programs read the Chinese) → its path."""
-    digest = hashlib.sha1(("|".join(r.id for r in rows) + label).encode()).hexdigest()[:10]
-    path = _EXPORT_DIR / f"responsibilities-{digest}.csv"
+def csv_name(unit: str = "", role: str = "any", group: str = "", keyword: str = "") -> str:
+    """A file name that says what was exported: 责任分工-市总工会-牵头.csv, 责任分工-全部.csv."""
+    role_word = {"lead": "牵头", "cooperating": "配合"}.get(role, "") if unit else ""
+    parts = [_UNSAFE.sub("_", p.strip()).strip("_")[:30] for p in (unit, role_word, group, keyword)]
+    return "-".join(["责任分工", *([p for p in parts if p] or ["全部"])]) + ".csv"
+
+
+def write_csv(rows: list, name: str = "责任分工-全部.csv") -> str:
+    """The rows as a UTF-8 CSV (with BOM, so spreadsheet programs read the Chinese) → its path.
+    Each distinct export gets its own folder, so the file keeps its readable name."""
+    digest = hashlib.sha1(("|".join(r.id for r in rows) + name).encode()).hexdigest()[:10]
+    path = _EXPORT_DIR / digest / name
     if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-            w.writeheader()
+            w = csv.writer(f)
+            w.writerow(CSV_COLUMNS.values())
             for r in rows:
-                w.writerow({k: getattr(r, k) for k in CSV_FIELDS})
+                w.writerow([CELL_STATES.get(v, v) if k.endswith("_cell") else v
+                            for k, v in ((k, getattr(r, k)) for k in CSV_COLUMNS)])
         os.replace(tmp, path)
     return str(path)
 
@@ -123,7 +147,7 @@ def build(assistant) -> None:
     titles = group_titles(list(assistant.plan.clauses.values()))
     groups = [("全部 all", "")] + [(f"{g}{t}", g) for g, t in titles.items()]
     all_rows = filter_rows(assistant)
-    gr.Markdown("附件《新时代慈溪产业工人队伍建设改革重点任务责任分工》：每项任务的时间进度、牵头单位和配合单位。"
+    gr.Markdown("附件《新时代慈溪产业工人队伍建设改革实施方案》重点任务责任分工：每项任务的时间进度、牵头单位和配合单位。"
                 "按单位（可输入简称，如「总工会」「人社局」）、角色、举措或关键词筛选。", elem_id="duties-intro")
     with gr.Row(elem_id="duties-filters"):
         unit = gr.Dropdown(unit_choices(assistant), value=None, allow_custom_value=True, filterable=True,
@@ -133,14 +157,15 @@ def build(assistant) -> None:
         keyword = gr.Textbox(label="关键词 Keyword", placeholder="如 技师、尘肺病、住房", elem_id="duties-keyword",
                              min_width=160)
     with gr.Row():
-        download = gr.DownloadButton("下载 CSV（当前筛选）", value=write_csv(all_rows), size="sm",
+        download = gr.DownloadButton("下载 CSV（当前筛选）", value=write_csv(all_rows, csv_name()), size="sm",
                                      elem_id="duties-csv")
         reset = gr.Button("重置筛选 Reset", size="sm", elem_id="duties-reset")
     table = gr.HTML(table_html(assistant, all_rows), elem_id="duties-table")
 
     def update(u, r, g, k):
         rows = filter_rows(assistant, u, r, g, k)
-        return table_html(assistant, rows, u, r, k), gr.DownloadButton(value=write_csv(rows, f"{u}|{r}|{g}|{k}"))
+        name = csv_name(resolve_unit(assistant, u), r, g, k)
+        return table_html(assistant, rows, u, r, k), gr.DownloadButton(value=write_csv(rows, name))
 
     inputs, outputs = [unit, role, group, keyword], [table, download]
     for comp in (unit, role, group):
