@@ -12,7 +12,8 @@ lock (``.build.lock``: one process builds, the others wait, and a killed builder
 by the kernel), so whoever holds it knows that no other build is being written. On a server, shared
 across machines where no file lock reaches, a build in progress is marked ``state: building`` with a
 heartbeat it renews per batch; it is swept only when finished and superseded, or silent for
-``STALE_BUILD_S``.
+``STALE_BUILD_S``. Readers of a folder never open the shared build itself but a private copy
+(``PrivateCopy``), so a live build is never written again and a read-only folder serves.
 """
 from __future__ import annotations
 
@@ -78,8 +79,7 @@ def cause(e: BaseException) -> tuple[str, str]:
     if code == errno.EROFS or "readonly database" in text or "read-only file system" in text.lower():
         return "the file system is read-only", "Make the folder writable"
     if code in (errno.EACCES, errno.EPERM) or "ermission denied" in text:
-        return f"permission denied ({getattr(e, 'filename', None) or text})", \
-            "Give this user write access to the folder"
+        return f"permission denied ({getattr(e, 'filename', None) or text})", "Give this user access to it"
     return (getattr(e, "strerror", None) or text or type(e).__name__), "Check the folder"
 
 
@@ -104,14 +104,15 @@ class PrivateCopy:
         from filelock import lock_descriptor
 
         _sweep_dead_copies()
-        self.client = None
+        self.client, self._fd = None, -1
         try:
-            hidden = Path(tempfile.mkdtemp(prefix="." + COPY_PREFIX))
-            self._fd = os.open(hidden / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+            self.path = Path(tempfile.mkdtemp(prefix="." + COPY_PREFIX))
+            self._fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
             lock_descriptor(self._fd)
-            self.path = hidden.with_name(hidden.name[1:])
-            hidden.rename(self.path)
+            visible = self.path.with_name(self.path.name[1:])
+            self.path = self.path.rename(visible)
         except OSError as e:
+            self.close()
             raise _temp_error(e) from e
         try:
             shutil.copytree(src, self.path / "chroma", copy_function=shutil.copyfile)
@@ -129,8 +130,11 @@ class PrivateCopy:
             if self.client is not None:
                 self.client.close()
         finally:
-            shutil.rmtree(self.path, ignore_errors=True)
-            os.close(self._fd)
+            if hasattr(self, "path"):
+                shutil.rmtree(self.path, ignore_errors=True)
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 def _temp_error(e: OSError) -> IndexError_:
@@ -330,10 +334,12 @@ class ServerStore:
     def scoped(self, manifest: dict) -> ServerStore:
         """The namespace of this index version: named by the corpus checksum (and a short hash of
         model and schema, since a model id may hold characters a collection name cannot)."""
-        ns = copy.copy(self)
-        ns._writing = set()
         tag = hashlib.sha256(f"{manifest['schema']}|{manifest['model']}".encode()).hexdigest()[:8]
-        ns.prefix = f"{COLLECTION}-{manifest['corpus_sha256'][:16]}-{tag}-"
+        prefix = f"{COLLECTION}-{manifest['corpus_sha256'][:16]}-{tag}-"
+        if prefix == self.prefix:
+            return self
+        ns = copy.copy(self)  # shares the HTTP client once made
+        ns.prefix, ns._writing = prefix, set()
         return ns
 
     @cached_property
