@@ -399,10 +399,11 @@ class ServerStore:
         collection.modify(metadata=self._marked(manifest, "building"))
 
     def commit(self, build: str, manifest: dict, records: list[dict], collection) -> None:
-        """Records and manifest are already in the build collection: mark it done, then move the pointer."""
-        collection.modify(metadata=self._marked(manifest, "done"))
+        """Records and manifest are already in the build collection: move the pointer, then mark the
+        build done (in this order: a sweeper never sees it done and not yet live)."""
         pointer = self.client.get_or_create_collection(self.pointer, embedding_function=None)
         pointer.modify(metadata={"build": build, "switched_at": datetime.now(timezone.utc).isoformat()})
+        collection.modify(metadata=self._marked(manifest, "done"))
         self._writing.discard(build)
 
     @staticmethod
