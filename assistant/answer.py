@@ -128,8 +128,9 @@ class Writer:
                        else f"附件写的牵头单位是{actual}，不是{named}。")
         if f.premise:
             shown = "、".join(f.premise)
-            out.append(f"The plan does not state {', '.join(f.premise)}; it says:" if en
-                       else f"文件没有写“{shown}”，文件写的是：")
+            no = "No. " if _YES_NO.search(f.query.question.strip()) else ""
+            out.append(f"{no}The plan does not state {', '.join(f.premise)}; it says:" if en
+                       else f"{'不是。' if no else ''}文件没有写“{shown}”，文件写的是：")
         return " ".join(out)
 
     # --- one annex task -----------------------------------------------------------------------
@@ -311,6 +312,13 @@ class Writer:
         what = f.unmet or [("这个问题", "this")]
         head = ("The plan does not state " + "; nor ".join(e for _, e in what) + ".") if en else \
             ("文件没有写明" + "，也没有写明".join(z for z, _ in what) + "。")
+        if f.place:  # another place: what the plan says of it, then Cixi's own rule, labelled as Cixi's
+            place, clause_id, sentence = f.place
+            head = _join(head, (f"Where the plan names {place}: " if en else f"文件提到{place}的地方：")
+                         + self.quote(clause_id, [sentence], src, en),
+                         "Cixi's own rule (not " + place + "'s):" if en else f"慈溪本市的规定（不是{place}的）：")
+            nearest = self.quote(f.clause, f.sentences, src, en) if f.clause else self.row_quote(f.row, src, en)
+            return _join(head, nearest)
         if f.kind == "rows" or (f.clause is None and f.row is None):
             return head
         nearest = self.quote(f.clause, f.sentences, src, en) if f.clause else self.row_quote(f.row, src, en)

@@ -29,7 +29,7 @@ from assistant.search import DenseUse, HybridSearch, Mode
 from assistant.store import make_store
 from assistant.text import squash
 from assistant.tokenizer import Tokenizer
-from assistant.tuning import Thresholds
+from assistant.tuning import GENERAL_IDF_FULL, Thresholds
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 TRACE_CANDIDATES = 5  # candidates per ask shown in the trace
@@ -77,7 +77,11 @@ class Assistant:
         self.index, self.built = open_or_build(self.store, self.model, self.embeddings, make_passages(clauses, annex),
                                                self.tokenizer, rebuild=rebuild, force=force_rebuild, quiet=quiet)
         self.search = HybridSearch(self.index, self.embeddings, self.tokenizer, mode, dense)
-        idf = {t: float(v) for t, v in self.search.bm25.idf.items()}
+        plan_idf = {t: float(v) for t, v in self.search.bm25.idf.items()}
+        general = self.tokenizer.general_idf(plan_idf)
+        # a word weighs what it says about this plan: rare in the plan (BM25's idf) and not generic in Chinese
+        # at large (所有, 要求, 达到 are rare in the plan but say little)
+        idf = {t: v * min(1.0, general[t] / GENERAL_IDF_FULL) for t, v in plan_idf.items()}
         texts = [c.text for c in clauses] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
         normalizer = Normalizer(plan_vocabulary(texts, self.tokenizer.words, vocabulary), self.tokenizer.is_word,
                                 self.tokenizer.segment)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.corpus import Clause
-from assistant.operators import same_family
+from assistant.operators import metric_name, same_family
 from assistant.records import AnnexRow, Target
 from assistant.query import Query, coverage, covered
 from assistant.search import Hit
@@ -118,8 +118,9 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
     ranked.sort(key=lambda p: -p[1])
     if not ranked:
         return []
-    # Greedy cover: a target from the same clause or row joins the answer only if it states a
-    # concept of the question that the targets already chosen do not ("2 个…中心, 8 个…基地").
+    # Greedy cover: a target from the same clause or row joins the answer only if it states a concept of the
+    # question that the targets already chosen do not ("2 个…中心, 8 个…基地"), or states the question exactly
+    # as well as the best does (劳模创新工作室: the 宁波市 20 家 and the 市级 50 家 both, not one of them).
     best = ranked[0][0]
     chosen = [ranked[0]]
     stated = covered(query, f"{best.metric} {best.printed}")
@@ -127,7 +128,9 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
         if t.source != best.source or len(chosen) >= limit:
             continue
         new = covered(query, f"{t.metric} {t.printed}") - stated
-        if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen):
+        tie = covered(query, f"{t.metric} {t.printed}") == covered(query, f"{best.metric} {best.printed}") \
+            and t.value != best.value and metric_name(t.metric) != metric_name(best.metric)
+        if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen) or tie:
             chosen.append((t, s))
             stated |= new
     if "timeline" in query.aspects:  # "… and by when?": the last milestone of that clause or row is the deadline

@@ -48,6 +48,7 @@ class Finding:
     unmet: list[Why] = field(default_factory=list)  # what the question asks that the plan does not give
     premise: list[str] = field(default_factory=list)  # figures the question states that the plan does not
     lead_premise: tuple[str, str] | None = None  # (unit the question says leads, the unit the annex names)
+    place: tuple[str, str, str] | None = None  # (place asked, clause id, sentence): where the plan names that place
     scores: dict = field(default_factory=dict)
     why: str = ""
 
@@ -77,6 +78,19 @@ class Resolver:
         self.t = thresholds
         self._avoid: frozenset[str] = frozenset()
 
+    def _place_note(self, finding: Finding) -> Finding:
+        """For a question about another place (宁波, 浙江 …) the plan does not answer: the sentence of the plan that
+        names that place and states most of the question, so the reader sees what the plan says about it."""
+        q = finding.query
+        missing = [p for p in q.places if any(p in z for z, _ in finding.unmet)]
+        for place in missing:
+            named = [(coverage(q, s), c.id, s) for c in self.plan.clauses.values() for s in c.sentences if place in s]
+            if named:
+                _, clause_id, sentence = max(named, key=lambda x: x[0])
+                finding.place = (place, clause_id, sentence)
+                break
+        return finding
+
     def resolve(self, ask: Ask, hits: list[Hit], avoid: frozenset[str] = frozenset()) -> Finding:
         """The finding for one ask. ``avoid``: target ids an earlier part of the same question gave."""
         self._avoid = avoid if ask.query.joined else frozenset()
@@ -89,7 +103,7 @@ class Resolver:
             return Finding(ask, False, "off_topic", scores=self._top_scores(ask.query, hits),
                            why="nothing in the plan speaks to the question's words, and the dense model finds no "
                                "passage close in meaning")
-        return finding
+        return self._place_note(finding) if not finding.found and ask.query.places else finding
 
     # --- one annex task ------------------------------------------------------------------------
     def _row(self, ask: Ask, hits: list[Hit]) -> Finding:
@@ -243,7 +257,7 @@ class Resolver:
             unmet.append(("具体时间", "a date or deadline"))
         if lead_asked and "牵头" not in evidence:
             unmet.append(("牵头单位", "the lead unit"))
-        found = self._supported(q, evidence, hits, parent) and not unmet
+        found = self._supported(q, evidence, hits, parent, meaning=clause is not None) and not unmet
         finding = Finding(ask, found, "clause", row=row if clause else self.plan.annex[parent], clause=clause,
                           sentences=sentences, unmet=unmet if found or unmet else [("这个问题", "this")],
                           scores=self._scores(q, evidence, hits, parent),
@@ -256,17 +270,24 @@ class Resolver:
         if not clause.number:
             return None
         candidates = {r.id for r in self.plan.rows_of_measure(clause.number)}
-        return next((row for row, _ in best_rows(self.plan, q, hits) if row.id in candidates), None)
+        row = next((row for row, _ in best_rows(self.plan, q, hits) if row.id in candidates), None)
+        if row is None or coverage(q, f"{row.item_title} {row.task}") < self.t.coverage_found:
+            return None  # 措施24's rows are about 文体 and 卫生健康: no unit to name for 子女就学
+        return row
 
     # --- judging -------------------------------------------------------------------------------
-    def _supported(self, q: Query, evidence: str, hits: list[Hit], source: str) -> bool:
-        """The evidence states the question's concepts, or the dense model finds the source very close in
-        meaning while it states part of them (paraphrase shares few words)."""
+    def _supported(self, q: Query, evidence: str, hits: list[Hit], source: str, meaning: bool = False) -> bool:
+        """The evidence states the question's concepts. With ``meaning`` (a quote of what the plan says, never a
+        unit's name or a figure), it may also be the passage the dense model finds closest in meaning, above
+        ``dense_support``, while it states part of the concepts (a paraphrase shares few words)."""
         cov = coverage(q, evidence)
         if cov >= self.t.coverage_found:
             return True
-        dense = max((h.dense for h in hits if h.passage.parent == source), default=0.0)
-        return dense >= self.t.dense_support and cov >= self.t.coverage_with_dense
+        if not meaning or not any(h.dense for h in hits):
+            return False
+        closest = max(hits, key=lambda h: h.dense)
+        return closest.passage.parent == source and closest.dense >= self.t.dense_support \
+            and cov >= self.t.coverage_with_dense
 
     def _heading(self, source: str) -> str:
         """The heading a passage of this source is searched with (annex item or measure title)."""
@@ -321,10 +342,10 @@ class Resolver:
         def form(c) -> str | None:  # the concept as the evidence writes it: its own word first
             return next((a for a in c.alternatives if fold(a) in fold(evidence)), None)
 
-        stated = sorted((c for c in q.concepts if form(c) and (not anchors or any(w in form(c) for w in anchors))),
-                        key=lambda c: -c.weight)
+        anchored = [c for c in q.concepts if any(w in c.word for w in anchors)]
+        stated = sorted((c for c in (anchored if anchors else q.concepts) if form(c)), key=lambda c: -c.weight)
         if not stated:
-            return pieces
+            return [] if anchored else pieces  # the thing paid (最低工资标准) is not in the evidence at all
         word = fold(form(stated[0]))
         return [p for p in pieces if word in fold(p)] or pieces
 

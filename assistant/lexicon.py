@@ -139,6 +139,14 @@ class Lexicon:
             extra += self._english_terms[phrase.lower()]
         return list(dict.fromkeys(extra))
 
+    def expand_word(self, word: str, is_word) -> list[str]:
+        """The plan's terms for one word of a question: its own entry, or an entry inside it when the word is no
+        dictionary word of its own (孩子们 → 孩子's terms; but 老师傅 is a word, and not 老师)."""
+        folded = fold(word)
+        if folded in self.synonyms:
+            return list(self.synonyms[folded])
+        return [] if is_word(word) else self.expand(word)
+
     def cue_matcher(self) -> _Matcher:
         return self._all_cues
 

@@ -1,12 +1,13 @@
 """What the user typed → the plan's own writing, before the question is read.
 
-Four steps, each recorded so ``--explain`` can show it:
+Five steps, each recorded so ``--explain`` can show it:
 1. full-width → half-width (NFKC), so ２０２５ and ＡＢＣ read as 2025 and ABC;
 2. traditional → simplified with OpenCC (``t2s``): 勞模創新工作室 → 劳模创新工作室;
 3. dialect function words → Mandarin (corpus/dialect.yaml): 阿拉 → 我们, 喺 → 在, 啥子 → 什么;
-4. homophone typos → the plan's word with the same sound (pypinyin): 陈肺病 → 尘肺病, 学图制 → 学徒制.
+4. counts written in Chinese numerals → digits (cn2an): 三十来号人 → 30来号人, 二十名 → 20名;
+5. homophone typos → the plan's word with the same sound (pypinyin): 陈肺病 → 尘肺病, 学图制 → 学徒制.
 
-Step 4 only replaces a stretch of 2–6 characters that is not itself a word (neither in the plan nor in jieba's
+Step 5 only replaces a stretch of 2–6 characters that is not itself a word (neither in the plan nor in jieba's
 dictionary), starts and ends where jieba's tokens do, cuts through no plan word present in the question, sounds
 exactly like a word of the plan (toneless pinyin, as a phone's pinyin keyboard produces), and keeps at least one
 of that word's characters in place: a real word is never "corrected" into another.
@@ -78,6 +79,7 @@ class Normalizer:
         self._step(out, "width", unicodedata.normalize("NFKC", out.text))
         self._step(out, "script", self._t2s.convert(out.text))
         self._dialect(out)
+        self._step(out, "numerals", _CN_NUMBER.sub(_digits, out.text))
         self._typos(out)
         return out
 
@@ -155,6 +157,21 @@ class Normalizer:
         if not candidates:
             return None
         return max(candidates, key=lambda w: (_kept(window, w), self.vocabulary[w]))
+
+
+# A Chinese numeral of two or more characters counting something ("三十来号人", "二十名", "三千块"); a single
+# 一 or 两 is left alone, since it is usually a word (一定, 一线, 每两年), not a count.
+_CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千]{2,}|[一二两三四五六七八九][百千])"
+                        r"(?=[来多余几]?(?:万|[人名个家元块年月场次项倍岁号%]))")
+
+
+def _digits(m: re.Match) -> str:
+    import cn2an
+
+    try:
+        return str(int(cn2an.cn2an(m.group(1), "smart")))
+    except (ValueError, KeyError):  # cn2an rejects odd runs such as 十十
+        return m.group(1)
 
 
 def _kept(typo: str, word: str) -> int:

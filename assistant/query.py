@@ -194,7 +194,7 @@ class QueryParser:
             milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
             details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
             unknown_years=[y for y in dict.fromkeys(explicit) if y not in self.plan_years], chat=self.lexicon.chat(part),
-            numbers=[(n, u) for n, u in _NUMBER.findall(part) if not _YEAR.fullmatch(n)], quoted=quoted,
+            numbers=_NUMBER.findall(part), quoted=quoted,
             untranslated=self._untranslated(topic))
 
     def _term_spans(self, text: str) -> list[tuple[int, int]]:
@@ -239,7 +239,7 @@ class QueryParser:
         for w in dict.fromkeys(self.topic_words(text)):
             if w.isascii() and w.isalpha():
                 continue  # English words: covered by the phrases above or judged by the dense model
-            alts = (w, *self.lexicon.expand(w))
+            alts = (w, *self.lexicon.expand_word(w, self.tokenizer.is_word))
             if (len(w) == 1 or re.fullmatch(r"[\d.]+", w)) and len(alts) == 1:
                 weight, known = WEIGHT_SINGLE_CHAR, False  # 大, 进, 2025: too common to say what it is about
             elif w in self.idf:

@@ -33,6 +33,20 @@ class Tokenizer:
         """Whole words (jieba's accurate mode), stopwords dropped: the concepts of a question."""
         return self._kept(self._jieba.cut(self._normal(text)))
 
+    def general_idf(self, words: Iterable[str]) -> dict[str, float]:
+        """How specific each word is in general Chinese: jieba's own IDF table (from a large general corpus),
+        read once for the words asked. A word the table lacks is as specific as the table's rarest."""
+        from jieba.analyse.tfidf import DEFAULT_IDF
+
+        wanted, found, top = set(words), {}, 0.0
+        with open(DEFAULT_IDF, encoding="utf-8") as f:
+            for line in f:
+                word, _, value = line.partition(" ")
+                if word in wanted:
+                    found[word] = float(value)
+        top = max(found.values(), default=1.0)
+        return {w: found.get(w, top) for w in wanted}
+
     def segment(self, text: str) -> list[str]:
         """jieba's accurate-mode segmentation of a text as it is (no filtering): where words start and end."""
         return self._jieba.lcut(text)

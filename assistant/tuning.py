@@ -18,6 +18,8 @@ WEAK_TOPIC = 3.5  # total concept weight below which a part that asks something 
 #                   (≈ one specific term of the plan); also the least weight a compared figure's name must carry
 STRONG_TOPIC = 7.0  # a part that points back ("那每年新建几家？") keeps its own topic only above this (≈ two
 #                     specific terms): one rare word such as 新建 is not yet a topic
+GENERAL_IDF_FULL = 8.0  # a word's weight is its idf in the plan, scaled down when jieba's general-Chinese idf is
+#                        below this (所有 4.8 → ×0.6, 要求 4.6 → ×0.58; 党员 7.8, 母婴室 and names keep ~all)
 WEIGHT_SINGLE_CHAR = 0.2  # concept weight of a single character or a bare number: says little alone
 WEIGHT_UNKNOWN_WORD = 0.5  # a word the plan never uses (colloquial, or a topic the plan lacks)
 
