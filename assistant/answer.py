@@ -85,6 +85,8 @@ class Writer:
         self._single = len(findings) == 1
         for f in findings:
             text, fact = self._one(f, src, en)
+            if parts and text == parts[-1]:
+                continue  # two parts answered by the same words ("一共几条？分成几块？")
             parts.append(text)
             facts += fact
         if len(parts) > 1:
@@ -102,7 +104,7 @@ class Writer:
         if not f.found:
             return self.refusal(f, src, en), [{"clause": f.clause} if f.clause else asdict(f.row)] if f.clause or f.row else []
         words = {"row": self.row, "series": self.series, "target": self.target, "targets": self.targets,
-                 "clause": self.clause, "rows": self.rows}[f.kind]
+                 "clause": self.clause, "rows": self.rows, "structure": self.structure}[f.kind]
         return words(f, src, en)
 
     # --- units --------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ class Writer:
         if en:
             plain = {"lead": f"The lead unit is {self.unit(row.lead, True)}"
                              + (" (a merged cell in the annex table, carried down from the row above)." if inherited else "."),
-                     "cooperating": f"The cooperating units are {self.unit_list(coops, True)}." if coops
+                     "cooperating": f"The {len(coops)} cooperating unit(s): {self.unit_list(coops, True)}." if coops
                                     else "The annex lists no cooperating unit for this task.",
                      "timeline": f"Timeline: {row.timeline}{self._timeline_gloss(row.timeline)}."}
             rest = {"lead": f"lead unit {self.unit(row.lead, True)}",
@@ -153,14 +155,33 @@ class Writer:
                 + (f" — {others}" if others else "") + f". {mark}"
         else:
             plain = {"lead": f"牵头的是{row.lead}" + ("（附件表中为合并单元格，沿用上方单位）。" if inherited else "。"),
-                     "cooperating": f"配合单位是{self.unit_list(coops, False)}。" if coops else "附件该项未列配合单位。",
+                     "cooperating": f"配合单位有 {len(coops)} 个：{self.unit_list(coops, False)}。" if coops
+                                    else "附件该项未列配合单位。",
                      "timeline": f"时间进度：{row.timeline}。"}
             rest = {"lead": f"牵头单位：{row.lead}", "cooperating": f"配合单位：{self.unit_list(coops, False)}" if coops
                     else "未列配合单位", "timeline": f"时间进度：{row.timeline}"}
             others = "；".join(rest[a] for a in ("lead", "cooperating", "timeline") if a not in asked)
             text = "".join(plain[a] for a in asked) + f"{row.title}：“{row.task}”" + (f"——{others}" if others else "") \
                 + f"。{mark}"
-        return _join(self._premises(f, en), text), [asdict(row)]
+        return _join(self._premises(f, en), text), [asdict(row), {"count": len(coops), "computed": True}]
+
+    def structure(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        """How many measures, groups, annex items and tasks the plan has, counted from the records."""
+        measures = [c for c in self.plan.clauses.values() if c.number]
+        groups = list(dict.fromkeys(c.group for c in measures))
+        items = list(dict.fromkeys(r.item for r in self.plan.annex.values()))
+        rows = len(self.plan.annex)
+        titles = "；".join(f"{g}{self.plan.group_title(g)}" for g in groups)
+        first, last = src.cite(measures[0].id), src.cite(measures[-1].id)  # the numbering runs 1 … 24
+        if en:
+            text = (f"The main text lists {len(measures)} measures ({first}…{last}) in {len(groups)} groups; the annex "
+                    f"divides the work into {len(items)} items and {rows} tasks. Groups: {titles}.")
+        else:
+            text = (f"正文“二、主要举措”共 {len(measures)} 条措施（{first}…{last}），分为 {len(groups)} 大块：{titles}。"
+                    f"附件《重点任务责任分工》列 {len(items)} 项举措、{rows} 项具体任务。")
+        facts = {"measures": len(measures), "groups": len(groups), "items": len(items), "count": rows,
+                 "computed": True}
+        return text, [facts]
 
     def series(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
         row = f.row
@@ -252,7 +273,7 @@ class Writer:
         q, matches = f.query, f.rows
         what = self._row_filter_words(f, en)
         items = items_of(matches)
-        if not matches:
+        if not matches and not f.groups:
             return (f"No annex task {what}." if en else f"附件中没有{what}的任务。"), [{"count": 0, "computed": True}]
         head = (f"{len(matches)} annex task(s) {what}, under {len(items)} item(s):" if en
                 else f"附件中{what}的任务共 {len(matches)} 项，分属 {len(items)} 个举措：")
@@ -275,6 +296,9 @@ class Writer:
         if inherited:
             note = (f"* {inherited} of them rely on a merged cell of the annex table (value carried down from above)."
                     if en else f"* 其中 {inherited} 项的单位或进度沿用表中上方合并单元格。")
+        if f.groups:  # the main text's figures for the same slice (母婴室 … 实现全覆盖)
+            figures = [self._figure(g, src, en) for g in f.groups]
+            lines.append(("• Main text: " + "; ".join(figures)) if en else ("• 正文另有：" + "；".join(figures)))
         text = "\n".join([head, *lines] + ([note] if note else []))
         return text, [asdict(m.row) for m in matches] + [{"count": len(matches), "items": len(items),
                                                           "inherited": inherited, "computed": True}]

@@ -87,11 +87,17 @@ class Assistant:
                                 self.tokenizer.segment)
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, normalizer, idf,
                                   set(re.findall(r"20\d\d", source)), source)
-        self.resolver = Resolver(self.plan, self.units, self.parser.subject, self.tokenizer.words, idf, thresholds)
+        self._idf = idf
+        self.use_thresholds(thresholds)
         self.writer = Writer(self.plan, self.units, Glossary())
         self.llm = None if llm is False else LLMWriter.from_env(self.units)
         if llm and self.llm is None:
             raise ValueError("a model writer needs ASSISTANT_LLM_BASE_URL (an OpenAI-compatible endpoint)")
+
+    def use_thresholds(self, thresholds: Thresholds) -> None:
+        """Decide ``found`` with these thresholds from now on (``python -m eval.calibrate`` sweeps them)."""
+        self.resolver = Resolver(self.plan, self.units, self.parser.subject, self.tokenizer.words, self._idf,
+                                 frozenset(self.lexicon.terms), self.lexicon.details, thresholds)
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one question; ``history`` holds earlier user questions (strings, or chat messages as dicts
@@ -122,7 +128,7 @@ class Assistant:
         findings, traces, given = [], [], set()
         for ask in qp.asks:
             hits = [] if ask.op is Op.ROWS else self.search.run(ask.query)
-            finding = self.resolver.resolve(ask, hits, frozenset(given))
+            finding = self.resolver.resolve(ask, hits, frozenset(given), findings[-1] if findings else None)
             given |= {t.id for g in finding.groups for t in g}
             findings.append(finding)
             traces.append(_trace(finding, hits))

@@ -114,6 +114,8 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
             score += TARGET_YEAR_BONUS
         if query.measure_unit and same_family(query.measure_unit, t.unit):
             score += TARGET_UNIT_BONUS
+        if query.places and any(p in t.metric for p in query.places):
+            score += TARGET_UNIT_BONUS  # "宁波市级的…": the figure named for that place
         ranked.append((t, score))
     ranked.sort(key=lambda p: -p[1])
     if not ranked:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from assistant.evidence import (Plan, best_parent, best_rows, best_sentences, best_targets, fragment_with,
                                 parent_scores, sentence_with)
-from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, metric_name, same_family,
-                                 select_rows, select_targets)
+from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, metric_name, milestones,
+                                 same_family, select_rows, select_targets)
 from assistant.query import Ask, Op, Query, Reduce, coverage
 from assistant.records import AnnexRow, Target, Units
 from assistant.search import Hit
@@ -38,7 +38,7 @@ class Finding:
 
     ask: Ask
     found: bool
-    kind: str  # row | series | target | targets | clause | rows | off_topic
+    kind: str  # row | series | target | targets | clause | rows | structure | off_topic
     row: AnnexRow | None = None  # the task that answers (row, series) or names the unit to contact
     rows: list[RowMatch] = field(default_factory=list)  # rows: the complete selection
     groups: list[list[Target]] = field(default_factory=list)  # targets: each figure with its restatements
@@ -64,17 +64,22 @@ class Resolver:
         plan: the clauses, annex rows and targets by id.
         units: the unit alias table (any spelling → one name).
         subject: what a query is about by its own words (``QueryParser.subject``).
-        words, idf: the tokenizer's words of a text, and each word's weight (to tell what a figure measures).
+        words, idf, terms: the tokenizer's words of a text, each word's weight, and the plan's programme names
+            (to tell what a figure measures).
+        details: the lexicon's details a question may ask (money, contact), with the words an amount must
+            stand next to.
         thresholds: coverage and dense-similarity levels that decide ``found`` (``assistant.tuning``).
     """
 
-    def __init__(self, plan: Plan, units: Units, subject, words, idf: dict[str, float],
-                 thresholds: Thresholds = Thresholds()):
+    def __init__(self, plan: Plan, units: Units, subject, words, idf: dict[str, float], terms: frozenset[str],
+                 details: list, thresholds: Thresholds = Thresholds()):
         self.plan = plan
         self.units = units
         self.subject = subject  # Query → the concepts saying what it is about (QueryParser.subject)
         self.words = words  # text → its words (the tokenizer's accurate mode)
         self.idf = idf  # word → how specific it is in the plan
+        self.terms = terms  # the plan's programme names (上林名匠, 法律进企业 …): naming one names the figure
+        self._details = details  # the lexicon's details (money, contact): their anchor words
         self.t = thresholds
         self._avoid: frozenset[str] = frozenset()
 
@@ -91,8 +96,14 @@ class Resolver:
                 break
         return finding
 
-    def resolve(self, ask: Ask, hits: list[Hit], avoid: frozenset[str] = frozenset()) -> Finding:
-        """The finding for one ask. ``avoid``: target ids an earlier part of the same question gave."""
+    def resolve(self, ask: Ask, hits: list[Hit], avoid: frozenset[str] = frozenset(),
+                before: Finding | None = None) -> Finding:
+        """The finding for one ask. ``avoid``: target ids an earlier part of the same question gave; ``before``:
+        that part's finding. A part continuing a premise the plan does not contain ("每人奖10万元，啥时候发？") is
+        not answered either: there is nothing for it to be about."""
+        if ask.query.joined and before is not None and any("这个数" in z for z, _ in before.unmet):
+            return Finding(ask, False, "clause", unmet=[z for z in before.unmet if "这个数" in z[0]],
+                           why="continues a premise the plan does not contain")
         self._avoid = avoid if ask.query.joined else frozenset()
         if ask.query.chat:
             return Finding(ask, False, "off_topic", why="a request the plan cannot serve (write, chat, weather)")
@@ -146,6 +157,12 @@ class Resolver:
             unmet = self._unmet(q, evidence)
             figure = f"{self._heading(best.source)} {best.metric} {best.printed} {fragment_with(self.plan, best)}"
             if self._supported(q, figure, hits, best.source) and self._names(q, best, figure) and not unmet:
+                row = self.plan.annex.get(best.source)
+                if row is not None and not q.years and best.printed in row.timeline \
+                        and sum(bool(m.years) for m in milestones(row.timeline)) > 1:
+                    # a milestone of a dated series, no year asked: the whole series answers ("各年度…多少")
+                    return Finding(ask, True, "series", row=row, scores=self._scores(q, evidence, hits, row.id),
+                                   why=f"target {best.id} is one milestone of annex row {row.id}'s timeline")
                 groups = [self._with_twins(t) for t in chosen]
                 return self._checked(Finding(ask, True, "target", groups=groups,
                                              scores=self._scores(q, evidence, hits, best.source),
@@ -207,6 +224,8 @@ class Resolver:
     def _rows(self, ask: Ask, hits: list[Hit]) -> Finding:
         q = ask.query
         keep, area = None, self._area(q)
+        if ask.reduce is Reduce.COUNT and not (q.roles or q.years or q.milestone or area or q.measure_unit):
+            return Finding(ask, True, "structure", why="a count of the plan's own parts (measures, groups, annex)")
         if area:  # the question names an area of the plan ("职业教育方面", "党建那块", "运用互联网这一大块")
             keep = lambda row: (row.group, row.item) in area or row.group in area  # noqa: E731
         f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
@@ -219,14 +238,32 @@ class Resolver:
             f = replace(f, milestone=None)
             matches = select_rows(self.plan.annex.values(), self.units, f)
         unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
-        found = bool(matches) and not unmet
-        return Finding(ask, found, "rows", rows=matches, unmet=unmet,
+        also = self._main_text_milestones(f) if (f.years or f.milestone) and not f.units else []
+        found = bool(matches or also) and not unmet
+        return Finding(ask, found, "rows", rows=matches, groups=[[t] for t in also], unmet=unmet,
                        scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
                                           "milestone": f.milestone, "measure_unit": f.measure_unit,
                                           "area": sorted(str(a) for a in area),
                                "topic": [c.word for c in self.subject(q)] if keep else []},
                                "matches": len(matches), "milestone_dropped": relaxed},
                        why=f"{len(matches)} annex rows satisfy the filter")
+
+    def _main_text_milestones(self, f: RowFilter) -> list[Target]:
+        """Figures of the main text for a time slice (the annex does not hold them all): set for the year asked,
+        and stated with the milestone asked (母婴室 … 实现全覆盖, by 2025)."""
+        out = []
+        for t in self.plan.targets:
+            if t.source in self.plan.annex:
+                continue
+            sentence = sentence_with(self.plan, t)
+            if f.years and not any(in_year(t, y) for y in f.years):
+                continue
+            if f.milestone and f.milestone not in fragment_with(self.plan, t) + sentence[sentence.find(t.printed):][:40]:
+                continue
+            if f.measure_unit and t.unit != f.measure_unit:
+                continue
+            out.append(t)
+        return out if f.milestone or f.measure_unit else []
 
     def _area(self, q: Query) -> set:
         """The groups （一）…（六） or annex items whose titles the question's subject names, if any."""
@@ -251,8 +288,9 @@ class Resolver:
             sentences, _ = best_sentences(self.plan, q, hits, parent, prefer=_DATE if date_asked else None)
             evidence, clause, row = "".join(sentences), parent, self._lead_row(q, hits, parent)
         unmet = self._unmet(q, evidence)
-        if number_asked and not unmet and not re.search(r"\d", evidence):
-            unmet.append(("具体数字", "the number"))
+        pieces = self._fragments_stating(q, evidence, window=1) if clause else [evidence]  # an annex row is one task
+        if number_asked and not unmet and not any(re.search(r"\d", f) for f in pieces):
+            unmet.append(("具体数字", "the number"))  # "排第几": 走在宁波大市前列 gives no number
         if date_asked and not _DATE.search(evidence):
             unmet.append(("具体时间", "a date or deadline"))
         if lead_asked and "牵头" not in evidence:
@@ -307,8 +345,9 @@ class Resolver:
         weights = [self.idf.get(w, WEIGHT_UNKNOWN_WORD) for w in words]
         if not words:
             return True
-        named = sum(wt for w, wt in zip(words, weights) if fold(w) in asked)
-        return named / sum(weights) >= METRIC_NAMED
+        named = [w for w in words if fold(w) in asked]
+        share = sum(wt for w, wt in zip(words, weights) if w in named) / sum(weights)
+        return share >= METRIC_NAMED or any(w in self.terms for w in named)  # a programme's own name: 法律进企业
 
     def _unmet(self, q: Query, evidence: str) -> list[Why]:
         """Details the question asks that the evidence does not give."""
@@ -323,15 +362,28 @@ class Resolver:
         unmet += [(f"{p}的相关政策", f"anything about {p}") for p in q.places
                   if not any(fold(p) in fold(f) for f in near)]
         unmet += [(f"“{name}”", f"“{name}”") for name in q.quoted]
-        if q.unknown_years:
+        stated_numbers = set(_NUMBER.findall(evidence))
+        if q.unknown_years and not any(n in stated_numbers for n, _ in q.numbers):
             unmet.append(("所问年份的目标或安排", "any target or plan for the year asked"))
-        stated = {(n, UNIT_CLASS.get(u)) for n, u in _FIGURE.findall(evidence)}
+        money = next((d.anchors for d in self._details if d.name == "money"), ())
         for n, u in q.numbers:
             kind = UNIT_CLASS.get(u)
-            if (n, kind) not in stated and not any(n == m for m, _ in stated) and \
-                    not any(k == kind for _, k in stated):
+            # a figure of the same kind corrects the question's, but only one standing next to what was asked
+            # about ("2500 元" of 最低工资 is not corrected by the 500 元 of 岗位津贴)
+            pieces = self._fragments_about(q, evidence, money) if kind == "money" else \
+                self._fragments_stating(q, evidence, window=1)
+            stated = {(m, UNIT_CLASS.get(v)) for m, v in _FIGURE.findall(" ".join(pieces))}
+            if not any(n == m for m, _ in stated) and not any(k == kind for _, k in stated):
                 unmet.append((f"“{n}{u}”这个数", f"the figure {n} {u}"))
         return unmet
+
+    def _fragments_stating(self, q: Query, evidence: str, window: int = 0) -> list[str]:
+        """The comma-delimited pieces of the evidence that state any of what the question is about, with
+        ``window`` pieces after each (a figure often follows its subject: "…岗位津贴，最长不超过 36 个月")."""
+        subject = self.subject(q) or q.concepts
+        pieces = [p for p in re.split(r"[，,；;。]", evidence) if p.strip()]
+        hits = [i for i, p in enumerate(pieces) if any(fold(a) in fold(p) for c in subject for a in c.alternatives)]
+        return [pieces[j] for j in sorted({j for i in hits for j in range(i, min(i + window + 1, len(pieces)))})]
 
     @staticmethod
     def _fragments_about(q: Query, evidence: str, anchors: tuple[str, ...] = ()) -> list[str]:
@@ -359,7 +411,8 @@ class Resolver:
         texts += finding.sentences
         stated = set(_NUMBER.findall(" ".join(texts)))
         finding.premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
-        finding.premise += [f"{y}年" for y in q.years if y not in stated and not q.borrowed]
+        finding.premise += [f"{y}年" for y in (*q.years, *q.unknown_years) if y not in stated and not q.borrowed]
+        finding.premise = list(dict.fromkeys(finding.premise))
         row = finding.row or next((self.plan.annex.get(t.source) for g in finding.groups for t in g
                                    if t.source in self.plan.annex), None)
         leads = [u for u, role in q.roles if role == "lead"]

@@ -94,7 +94,10 @@ class Lexicon:
         self.milestone_cues = {key: _Matcher(words) for key, words in data["milestones"].items()}
         self.measure_unit_cues = {unit: _Matcher(words) for unit, words in data["measure_units"].items()}
         cue_words = [w for group in ("aspects", "sets") for words in data[group].values() for w in words]
-        self._all_cues = _Matcher(cue_words + data["follow_up"])
+        # stop phrases of three characters or more (能不能, 有没有) are cut before words are split, so that
+        # "厂能不能自己" reads as 厂 + 自己 rather than as the idiom 不能自己
+        phrases = [w for w in data["stopwords"] if len(w) >= 3 and not _LATIN.search(w)]
+        self._all_cues = _Matcher(cue_words + data["follow_up"] + phrases)
 
     def aspects(self, question: str) -> set[str]:
         """Which of lead / cooperating / timeline / number / quantity the question asks."""

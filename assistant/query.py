@@ -26,14 +26,22 @@ _RANGE = re.compile(r"(20\d\d)\s*[-–—~至到]\s*(20\d\d)")
 _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|个人|人|名|个月|个|家|所|%|倍|场|次|项)")
 _QUOTED = re.compile(r"[“「『\"']([^”」』\"']{2,20})[”」』\"']")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_QUESTION_WORD = re.compile(r"多[大少久长]|什么|哪|几|怎么|如何|是否|是不是|有没有|谁|吗|吧|呢|对不对"
+_QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|咋|哪|几|怎么|如何|是否|是不是|有没有|能不能|可不可以|会不会|要不要|行不行"
+                            r"|谁|吗|吧|呢|对不对"
                             r"|\b(how|what|which|when|who|whom|whose|where|is|are|does|do|can)\b", re.IGNORECASE)
 _WHICH = re.compile(r"哪|谁|的那|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[？?！!。；;])")
 _JOIN = re.compile(r"[，,、]|和|并且|另外|还有|以及|同时|\band\b|\balso\b|\bplus\b", re.IGNORECASE)
 # Things a comparison names are joined by 和、与 … (a comma separates the question's clauses, not its things).
-_ENTITY_SPLIT = re.compile(r"[、/]|和|与|跟|及|以及|还是|或者|或|\band\b|\bor\b|\bvs\.?|\bversus\b", re.IGNORECASE)
-_REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个|这项|该项|它|之后|然后|以后|此后)|又|^(and|what about|how about|then)\b"
+_ENTITY_SPLIT = re.compile(r"[、]|和|与|跟|及|以及|还是|或者|或|\band\b|\bor\b|\bvs\.?|\bversus\b", re.IGNORECASE)
+# "哪个目标高", "哪一项更多": which … is higher / more (max), lower / fewer (min)
+_WHICH_MORE = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(高|多|大|长)")
+_WHICH_LESS = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(低|少|小|短)")
+# A clause that only asks to confirm the premise before it ("…3000 块，是真的吗？")
+_CONFIRM = re.compile(r"^(这|那)?(是)?(真的)?(吗|吧|对吧|对不对|是不是|是吗|对吗|没错吧|是这样吗|行不行|中不中|好不好|行吗|可以吗)"
+                      r"[?？]?$")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(万元|万人|万|元|块|个人|人|名|个月|家|所|%|倍|场|次|项)")
+_REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个(?!方案|文件|政策)|这项|该项|它|之后|然后|以后|此后)|又|^(and|what about|how about|then)\b"
                           r"|\b(it|its|that|this|they|them|those|these)\b", re.IGNORECASE)
 
 
@@ -154,6 +162,7 @@ class QueryParser:
         self._milestone_words = lexicon.milestone_words()
         # the plan's longer words, so that a cue inside one (最低 in 最低工资标准) is not read as a cue
         self._terms = sorted((w for w in normalizer.vocabulary if len(w) >= 3), key=len, reverse=True)
+        self._phrase_keys = sorted((k for k in lexicon.synonyms if len(k) >= 2), key=len, reverse=True)
         cue = lexicon.cue_matcher()
         self._cue_terms = [w for w in self._terms if cue.find(w) and not cue.remove(w).isspace()]
 
@@ -187,8 +196,7 @@ class QueryParser:
         quoted = [t for t in _QUOTED.findall(part) if _CJK.search(t) and fold(t) not in self._plan]
         explicit = [y for y in _YEAR.findall(_RANGE.sub(" ", part))] + [y for r in _RANGE.findall(part) for y in r]
         return Query(
-            question=part, lang=language(part), aspects=self.lexicon.aspects(part),
-            sets=self.lexicon.set_words(self._without_terms(part)),
+            question=part, lang=language(part), aspects=self._aspects(part), sets=self._sets(part),
             topic=topic, expansions=self.lexicon.expand(topic), concepts=self._concepts(topic),
             units=self.units.find(part), roles=self._roles(part), years=_years(part),
             milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
@@ -208,6 +216,21 @@ class QueryParser:
                     taken.append((start, end))
                 start = text.find(w, end)
         return sorted(taken)
+
+    def _sets(self, part: str) -> set[str]:
+        sets = self.lexicon.set_words(self._without_terms(part))
+        if _WHICH_MORE.search(part):
+            sets.add("max")
+        elif _WHICH_LESS.search(part):
+            sets.add("min")
+        return sets
+
+    def _aspects(self, part: str) -> set[str]:
+        """What the part asks; a figure stated with no question word is a premise to check, so it asks a number."""
+        aspects = self.lexicon.aspects(part)
+        if _FIGURE.search(part) and not _QUESTION_WORD.search(part):
+            aspects.add("number")
+        return aspects
 
     def _without_terms(self, text: str) -> str:
         for w in self._terms:
@@ -236,9 +259,14 @@ class QueryParser:
             alts = tuple(self.lexicon.expand(phrase))
             weight = max((self.idf.get(t, 0.0) for a in alts for t in self.tokenizer.words(a)), default=0.0)
             concepts.append(Concept(phrase, alts, weight or 1.0, True))
+        places = set(self.lexicon.places(text))
+        phrases, text = self._phrases(text)
+        concepts += phrases
         for w in dict.fromkeys(self.topic_words(text)):
             if w.isascii() and w.isalpha():
                 continue  # English words: covered by the phrases above or judged by the dense model
+            if w in places or any(w.startswith(p) and len(w) <= len(p) + 1 for p in places):
+                continue  # 宁波, 宁波市: a place is checked on its own (findings), it is not what is asked about
             alts = (w, *self.lexicon.expand_word(w, self.tokenizer.is_word))
             if (len(w) == 1 or re.fullmatch(r"[\d.]+", w)) and len(alts) == 1:
                 weight, known = WEIGHT_SINGLE_CHAR, False  # 大, 进, 2025: too common to say what it is about
@@ -253,6 +281,29 @@ class QueryParser:
             parts = tuple(p for p in self.tokenizer(w) if p != w and len(p) >= 2) if len(w) >= 4 else ()
             concepts.append(Concept(w, alts, weight, known, parts))
         return concepts
+
+    def _phrases(self, text: str) -> tuple[list[Concept], str]:
+        """Colloquial phrases the lexicon knows that span several words ("喂娃" = 喂 + 娃 → 母婴室), as concepts of
+        their own, and the text without them. A phrase must start and end where words do (老师 is not read inside
+        老师傅)."""
+        bounds, at = {0}, 0
+        for token in self.tokenizer.segment(text):
+            at += len(token)
+            bounds.add(at)
+        concepts, taken = [], [False] * len(text)
+        for key in self._phrase_keys:
+            start = text.find(key)
+            while start >= 0:
+                end = start + len(key)
+                if start in bounds and end in bounds and not any(taken[start:end]) \
+                        and not self.tokenizer.is_word(key):
+                    taken[start:end] = [True] * len(key)
+                    alts = tuple(self.lexicon.synonyms[key])
+                    weight = max((self.idf.get(t, 0.0) for a in alts for t in self.tokenizer.words(a)), default=0.0)
+                    concepts.append(Concept(key, (key, *alts), weight or 1.0, True))
+                start = text.find(key, end)
+        rest = "".join(" " if t else ch for ch, t in zip(text, taken))
+        return concepts, rest
 
     def _untranslated(self, text: str) -> list[str]:
         """English content words no lexicon phrase covers: only the dense model can read them."""
@@ -284,8 +335,9 @@ class QueryParser:
     def _continue(self, q: Query, before: Query, from_history: bool) -> Query:
         """How a part continues what came before it (the previous part, or the previous question):
         - no topic of its own ("谁牵头？", "2020年呢？", "什么时候完成？"): it borrows the topic before it;
-        - it points back ("那…", "…呢", "又", "it") and asks something about a topic too weak to stand alone
-          ("那每年新建几家？"): it borrows the topic;
+        - it asks something about a topic too weak to stand alone — within one question any such part
+          ("…2500元，啥时候开始执行？"), after an earlier question only one that points back ("那…", "…呢", "又",
+          "it": "那每年新建几家？"): it borrows the topic;
         - it points back and asks nothing ("那青年技能大赛呢？"): it keeps its topic and borrows what was asked;
         - anything else stands on its own, whatever came before."""
         if before.known_weight == 0 and not before.units:
@@ -293,7 +345,10 @@ class QueryParser:
         own = self._own_weight(q)
         back = bool(_REFERS_BACK.search(q.question.strip()))
         borrowed = before.question if from_history else None
-        if not q.units and (own == 0 or (back and q.aspects and own < STRONG_TOPIC)):
+        asks = bool(q.aspects or q.details)
+        weak = own < (STRONG_TOPIC if back else WEAK_TOPIC if not from_history else 0)  # within one question,
+        # a part asking something with a weak topic continues the part before ("…2500元，啥时候开始执行？")
+        if not q.units and (own == 0 or (asks and weak)):
             topic = _replace_years(before.topic, q.years) + " " + q.question
             own_words = {c.word for c in q.concepts}
             concepts = q.concepts + [replace(c, weight=c.weight * BORROWED_WEIGHT) for c in self._concepts(topic)
@@ -331,7 +386,8 @@ class QueryParser:
         if q.units and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
-        entities = self._entities(q) if sets & {"max", "min", "each"} and not roles else []
+        comparing = sets & {"max", "min", "each"} or ("list" in sets and {"number", "quantity"} & q.aspects)
+        entities = self._entities(q) if comparing and not roles else []
         if len(entities) > 1:  # "首席工人和技术能手哪个多", "…分别要多少家"
             return Ask(Op.TARGETS, q, reduce, entities)
         if "count" in sets or ((q.years or q.milestone) and sets & {"list", "each"} and not roles):
@@ -397,7 +453,7 @@ def split_parts(text: str) -> list[str]:
     parts: list[str] = []
     carry = ""
     for p in pieces:
-        if _QUESTION_WORD.search(p):
+        if _QUESTION_WORD.search(p) or (_FIGURE.search(p) and p is not pieces[-1]):
             parts.append(carry + p)
             carry = ""
         else:
@@ -408,11 +464,17 @@ def split_parts(text: str) -> list[str]:
 
 
 def _split_clauses(sentence: str) -> list[str]:
+    """Clauses that each ask something; also a premise stating a figure ("…每年要培养1000人以上，") before a clause
+    that asks something else ("我能不能报名？"), so the figure is checked on its own."""
     cuts = [m for m in _JOIN.finditer(sentence)]
     out, start = [], 0
     for m in cuts:
         left, right = sentence[start:m.start()], sentence[m.end():]
-        if _QUESTION_WORD.search(left) and _QUESTION_WORD.search(right) and len(fold(left)) >= 2:
+        premise = _FIGURE.search(left) and not _QUESTION_WORD.search(left) and _QUESTION_WORD.search(right) \
+            and not _CONFIRM.match(right.strip()) and m.group() in "，,"
+        asks_both = _QUESTION_WORD.search(left) and _QUESTION_WORD.search(right) and len(fold(left)) >= 2 \
+            and not _CONFIRM.match(right.strip())
+        if asks_both or premise:
             out.append(sentence[start:m.start()].strip(" ，,、"))
             start = m.end()
     out.append(sentence[start:].strip())

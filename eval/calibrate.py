@@ -11,7 +11,6 @@ import json
 import sys
 from dataclasses import replace
 
-from assistant.findings import Resolver
 from assistant.tuning import Thresholds
 from eval.metrics import EVAL_DIR, TUNE_FILE, load_questions, normalise, score
 from eval.systems import AssistantSystem, source_texts
@@ -24,8 +23,7 @@ def sweep(system, items, sources, field: str, values: list[float]) -> list[dict]
     a = system.assistant
     rows = []
     for v in values:
-        a.resolver = Resolver(a.plan, a.units, a.parser.subject, a.tokenizer.words, a.parser.idf,
-                              replace(Thresholds(), **{field: v}))
+        a.use_thresholds(replace(Thresholds(), **{field: v}))
         marks = [score(item, system.run(item), sources) for item in items]
         answerable = sum(m["answerable"] for m in marks)
         rows.append({field: v, "correct": sum(m["correct"] for m in marks) / len(marks),
@@ -34,7 +32,7 @@ def sweep(system, items, sources, field: str, values: list[float]) -> list[dict]
                      "refusals_expected": sum(1 for it in items if not it["found"]),
                      "wrong_answers": sum(1 for m, it in zip(marks, items) if it["found"] and m["refusal"]
                                           and not m["correct"])})
-    a.resolver = Resolver(a.plan, a.units, a.parser.subject, a.tokenizer.words, a.parser.idf, Thresholds())
+    a.use_thresholds(Thresholds())
     return rows
 
 

@@ -21,7 +21,7 @@ def answers(assistant):
 def test_every_number_in_an_answer_is_in_a_cited_text(answers):
     for ans in answers:
         cited = " ".join(f"{c.title} {c.text}" for c in ans.citations)
-        computed = " ".join(str(f.get(k, "")) for f in ans.facts if f.get("computed") for k in ("count", "items", "inherited"))
+        computed = " ".join(str(f.get(k, "")) for f in ans.facts if f.get("computed") for k in ("count", "items", "inherited", "measures", "groups"))
         allowed = set(numbers(cited)) | set(numbers(computed))  # counts are computed from the cited rows
         allowed |= {str(round(float(n) * 10_000)) for n in re.findall(r"(\d+(?:\.\d+)?)\s*万", cited)}  # 8 万 = 80,000
         allowed |= set(numbers(ans.question))  # a correction repeats the question's figure: "文件没有写“3000块”"
