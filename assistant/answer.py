@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from assistant.evidence import Plan, sentence_with
 from assistant.findings import Finding
 from assistant.gloss import Glossary
-from assistant.operators import items_of, milestones
+from assistant.operators import items_of, milestones, numeric
 from assistant.query import QueryPlan, Reduce
 from assistant.records import AnnexRow, Target, Units
 
@@ -173,12 +173,14 @@ class Writer:
         rows = len(self.plan.annex)
         titles = "；".join(f"{g}{self.plan.group_title(g)}" for g in groups)
         first, last = src.cite(measures[0].id), src.cite(measures[-1].id)  # the numbering runs 1 … 24
+        rows_in_order = list(self.plan.annex)
+        first_row, last_row = src.cite(rows_in_order[0]), src.cite(rows_in_order[-1])  # annex items 1 … 22
         if en:
             text = (f"The main text lists {len(measures)} measures ({first}…{last}) in {len(groups)} groups; the annex "
-                    f"divides the work into {len(items)} items and {rows} tasks. Groups: {titles}.")
+                    f"divides the work into {len(items)} items and {rows} tasks ({first_row}…{last_row}). Groups: {titles}.")
         else:
             text = (f"正文“二、主要举措”共 {len(measures)} 条措施（{first}…{last}），分为 {len(groups)} 大块：{titles}。"
-                    f"附件《重点任务责任分工》列 {len(items)} 项举措、{rows} 项具体任务。")
+                    f"附件《重点任务责任分工》列 {len(items)} 项举措、{rows} 项具体任务（{first_row}…{last_row}）。")
         facts = {"measures": len(measures), "groups": len(groups), "items": len(items), "count": rows,
                  "computed": True}
         return text, [facts]
@@ -230,6 +232,17 @@ class Writer:
                 text = head + (f"其余：{'；'.join(others)}。" if others else "")
             return text, facts + [{"reduce": reduce.value, "best": [g[0].id for g in f.best], "computed": True}]
         lines = [self._figure(g, src, en) for g in f.groups]
+        if reduce in (Reduce.SUM, Reduce.DIFF):
+            values = [numeric(g[0]) for g in f.groups]
+            result = sum(values) if reduce is Reduce.SUM else abs(values[0] - values[1])
+            shown = f"{result:g} {f.groups[0][0].unit}".strip()
+            if en:
+                head = (f"Together {shown}" if reduce is Reduce.SUM else f"The difference is {shown}") + \
+                    " (computed from the figures below): "
+            else:
+                head = (f"合计 {shown}" if reduce is Reduce.SUM else f"相差 {shown}") + "（由下列数字算出）："
+            return head + ("; ".join(lines) if en else "；".join(lines)) + ("." if en else "。"), \
+                facts + [{"reduce": reduce.value, "count": f"{result:g}", "computed": True}]
         if reduce is Reduce.COUNT:
             head = f"{len(lines)} figures: " if en else f"共 {len(lines)} 个目标："
             return head + ("; ".join(lines) if en else "；".join(lines)) + ("." if en else "。"), \
@@ -288,6 +301,8 @@ class Writer:
                      f"（{'牵头' if next(iter(m.roles.values())) == 'lead' else '配合'}）")
                 steps = "；".join(x.text for x in m.milestones)
                 when = (f" — {steps}" if en else f"（{steps}）") if steps else ""
+                if {"lead", "cooperating"} & q.aspects and not q.roles:  # "分别是哪些单位牵头的"
+                    when += f" — lead {self.unit(m.row.lead, True)}" if en else f"（牵头单位：{m.row.lead}）"
                 task = m.row.task if len(matches) <= FULL_TASKS_UP_TO else _short(m.row.task)
                 entries.append(f"{task}{star}{roles}{when} {src.cite(m.row.id)}")
             lines.append(f"• {title}: " + "; ".join(entries) if en else f"• {title}：" + "；".join(entries))

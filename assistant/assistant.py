@@ -85,8 +85,9 @@ class Assistant:
         texts = [c.text for c in clauses] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
         normalizer = Normalizer(plan_vocabulary(texts, self.tokenizer.words, vocabulary), self.tokenizer.is_word,
                                 self.tokenizer.segment)
+        passages = [s for c in clauses for s in c.sentences] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, normalizer, idf,
-                                  set(re.findall(r"20\d\d", source)), source)
+                                  set(re.findall(r"20\d\d", source)), source, passages)
         self._idf = idf
         self.use_thresholds(thresholds)
         self.writer = Writer(self.plan, self.units, Glossary())

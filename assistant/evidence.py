@@ -11,7 +11,7 @@ from assistant.records import AnnexRow, Target
 from assistant.query import Query, coverage, covered
 from assistant.search import Hit
 from assistant.tuning import (MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT, TARGET_NUMBER_BONUS,
-                              TARGET_UNIT_BONUS, TARGET_YEAR_BONUS)
+                              TARGET_UNIT_BONUS, TARGET_YEAR_BONUS, TIE_MARGIN)
 
 
 _DATE_LEAD = re.compile(r"^\s*(到|至|截至)?\s*20\d\d\s*年\S{0,2}$")
@@ -130,8 +130,8 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
         if t.source != best.source or len(chosen) >= limit:
             continue
         new = covered(query, f"{t.metric} {t.printed}") - stated
-        tie = covered(query, f"{t.metric} {t.printed}") == covered(query, f"{best.metric} {best.printed}") \
-            and t.value != best.value and metric_name(t.metric) != metric_name(best.metric)
+        tie = abs(coverage(query, f"{t.metric} {t.printed}") - coverage(query, f"{best.metric} {best.printed}")) \
+            <= TIE_MARGIN and t.value != best.value and metric_name(t.metric) != metric_name(best.metric)
         if any(c.weight >= 0.5 for c in new) or any(t.metric == c.metric for c, _ in chosen) or tie:
             chosen.append((t, s))
             stated |= new

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from assistant.evidence import (Plan, best_parent, best_rows, best_sentences, best_targets, fragment_with,
                                 parent_scores, sentence_with)
 from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, metric_name, milestones,
-                                 same_family, select_rows, select_targets)
+                                 numeric, same_family, select_rows, select_targets)
 from assistant.query import Ask, Op, Query, Reduce, coverage
 from assistant.records import AnnexRow, Target, Units
 from assistant.search import Hit
@@ -158,8 +158,15 @@ class Resolver:
             figure = f"{self._heading(best.source)} {best.metric} {best.printed} {fragment_with(self.plan, best)}"
             if self._supported(q, figure, hits, best.source) and self._names(q, best, figure) and not unmet:
                 row = self.plan.annex.get(best.source)
-                if row is not None and not q.years and best.printed in row.timeline \
-                        and sum(bool(m.years) for m in milestones(row.timeline)) > 1:
+                series = row is not None and best.printed in row.timeline \
+                    and sum(bool(m.years) for m in milestones(row.timeline)) > 1
+                if series and "last" in q.sets:  # "最后呢？": the last milestone of the series
+                    last = max((t for t in self.plan.targets if t.source == row.id and t.printed in row.timeline
+                                and t.year[:4].isdigit()), key=lambda t: t.year[-4:])
+                    return Finding(ask, True, "target", groups=[self._with_twins(last)],
+                                   scores=self._scores(q, evidence, hits, row.id),
+                                   why=f"the last milestone of annex row {row.id}")
+                if series and not q.years:
                     # a milestone of a dated series, no year asked: the whole series answers ("各年度…多少")
                     return Finding(ask, True, "series", row=row, scores=self._scores(q, evidence, hits, row.id),
                                    why=f"target {best.id} is one milestone of annex row {row.id}'s timeline")
@@ -189,6 +196,11 @@ class Resolver:
             groups = [g for g in groups if same_family(unit, g[0].unit)]
         if len(groups) < 2 and ask.reduce is Reduce.LIST or not groups:
             return self._target(replace(ask, op=Op.TARGET), hits)
+        if ask.reduce in (Reduce.SUM, Reduce.DIFF):  # add or subtract only figures of one kind and with a value
+            unit = groups[0][0].unit  # (个 and 所 are both counts of things: 6 个 + 2 所 + … = 32)
+            groups = [g for g in groups if same_family(unit, g[0].unit) and numeric(g[0]) is not None]
+            if len(groups) < 2 or (ask.reduce is Reduce.DIFF and len(groups) != 2):
+                return self._target(replace(ask, op=Op.TARGET), hits)
         best = extreme(groups, largest=ask.reduce is not Reduce.MIN) if ask.reduce in (Reduce.MAX, Reduce.MIN) else []
         return Finding(ask, True, "targets", groups=groups, best=best,
                        scores={"figures": [g[0].id for g in groups]},
@@ -224,31 +236,39 @@ class Resolver:
     def _rows(self, ask: Ask, hits: list[Hit]) -> Finding:
         q = ask.query
         keep, area = None, self._area(q)
+        subject = self.subject(q)
         if ask.reduce is Reduce.COUNT and not (q.roles or q.years or q.milestone or area or q.measure_unit):
             return Finding(ask, True, "structure", why="a count of the plan's own parts (measures, groups, annex)")
         if area:  # the question names an area of the plan ("职业教育方面", "党建那块", "运用互联网这一大块")
             keep = lambda row: (row.group, row.item) in area or row.group in area  # noqa: E731
+        elif subject and not q.roles and sum(c.weight for c in subject) >= WEAK_TOPIC:
+            about = replace(q, concepts=subject)  # "…的人才培养和培训数量目标": the tasks that are about them
+            keep = lambda row: coverage(about, f"{row.task} {row.timeline}") >= self.t.coverage_found  # noqa: E731
         f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
                       years=tuple(int(y) for y in q.years), milestone=q.milestone,
                       measure_unit=q.measure_unit if q.measure_unit == "%" else None, keep=keep)
         matches = select_rows(self.plan.annex.values(), self.units, f)
-        relaxed = None
+        also = self._main_text_milestones(f, subject if keep else []) if (f.years or f.milestone) and not f.units else []
+        relaxed = []
+        if not matches and f.keep is not None and not area:  # the topic's words were not the task's: drop them
+            relaxed.append("topic")
+            f = replace(f, keep=None)
+            matches = select_rows(self.plan.annex.values(), self.units, f)
         if not matches and f.milestone and f.years:  # "从2021年开始…": 开始 may mean "from", not the milestone 启动
-            relaxed = f.milestone
+            relaxed.append(f.milestone)
             f = replace(f, milestone=None)
             matches = select_rows(self.plan.annex.values(), self.units, f)
         unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
-        also = self._main_text_milestones(f) if (f.years or f.milestone) and not f.units else []
         found = bool(matches or also) and not unmet
         return Finding(ask, found, "rows", rows=matches, groups=[[t] for t in also], unmet=unmet,
                        scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
                                           "milestone": f.milestone, "measure_unit": f.measure_unit,
                                           "area": sorted(str(a) for a in area),
                                "topic": [c.word for c in self.subject(q)] if keep else []},
-                               "matches": len(matches), "milestone_dropped": relaxed},
+                               "matches": len(matches), "dropped": relaxed},
                        why=f"{len(matches)} annex rows satisfy the filter")
 
-    def _main_text_milestones(self, f: RowFilter) -> list[Target]:
+    def _main_text_milestones(self, f: RowFilter, subject: list) -> list[Target]:
         """Figures of the main text for a time slice (the annex does not hold them all): set for the year asked,
         and stated with the milestone asked (母婴室 … 实现全覆盖, by 2025)."""
         out = []
@@ -262,13 +282,16 @@ class Resolver:
                 continue
             if f.measure_unit and t.unit != f.measure_unit:
                 continue
+            if subject and not any(fold(a) in fold(f"{t.metric} {t.printed}") for c in subject for a in c.alternatives):
+                continue
             out.append(t)
         return out if f.milestone or f.measure_unit else []
 
     def _area(self, q: Query) -> set:
-        """The groups （一）…（六） or annex items whose titles the question's subject names, if any."""
+        """The groups （一）…（六） or annex items whose titles the question's subject names, when the question
+        names an area ("职业教育方面", "党建那块"); else none."""
         subject = self.subject(q)
-        if not subject:
+        if not subject or not q.area:
             return set()
         topical = replace(q, concepts=subject)
         groups = {r.group for r in self.plan.annex.values()

@@ -7,7 +7,7 @@ Five steps, each recorded so ``--explain`` can show it:
 4. counts written in Chinese numerals → digits (cn2an): 三十来号人 → 30来号人, 二十名 → 20名;
 5. homophone typos → the plan's word with the same sound (pypinyin): 陈肺病 → 尘肺病, 学图制 → 学徒制.
 
-Step 5 only replaces a stretch of 2–6 characters that is not itself a word (neither in the plan nor in jieba's
+Step 5 only replaces a stretch of 2–8 characters that is not itself a word (neither in the plan nor in jieba's
 dictionary), starts and ends where jieba's tokens do, cuts through no plan word present in the question, sounds
 exactly like a word of the plan (toneless pinyin, as a phone's pinyin keyboard produces), and keeps at least one
 of that word's characters in place: a real word is never "corrected" into another.
@@ -28,7 +28,7 @@ from assistant.corpus import CORPUS_DIR
 DIALECT_FILE = CORPUS_DIR / "dialect.yaml"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PARTICLES = "哦嘛呢啊呀哈啦吧喔咧"
-MAX_TYPO_LEN = 6
+MAX_TYPO_LEN = 8  # 技能大事工作事 (7) is one typo of 技能大师工作室
 
 
 @dataclass

@@ -23,7 +23,9 @@ from assistant.tuning import BORROWED_WEIGHT, PARTIAL_CREDIT, STRONG_TOPIC, WEAK
 # A year is 20xx not followed by a unit of money or count ("2000 元" is an amount, not a year).
 _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])(?!\s*(?:万|元|块|人|名|个|家|所|%|场|次|项))")
 _RANGE = re.compile(r"(20\d\d)\s*[-–—~至到]\s*(20\d\d)")
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|个人|人|名|个月|个|家|所|%|倍|场|次|项)")
+# A figure the question states: a number with its unit, or a bare number of 3+ digits that is no year ("涨到2500了")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万元|万人|万|元|块|个人|人|名|个月|个|家|所|%|倍|场|次|项)"
+                     r"|(?<![\d.])(?!20\d\d(?!\d))(\d{3,})(?![\d.])()")
 _QUOTED = re.compile(r"[“「『\"']([^”」』\"']{2,20})[”」』\"']")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|咋|哪|几|怎么|如何|是否|是不是|有没有|能不能|可不可以|会不会|要不要|行不行"
@@ -38,6 +40,8 @@ _ENTITY_SPLIT = re.compile(r"[、]|和|与|跟|及|以及|还是|或者|或|\ban
 _WHICH_MORE = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(高|多|大|长)")
 _WHICH_LESS = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(低|少|小|短)")
 # A clause that only asks to confirm the premise before it ("…3000 块，是真的吗？")
+# "职业教育方面", "党建那块", "运用互联网这一大块": the question names an area of the plan
+_AREA = re.compile(r"方面|那块|这块|那一块|这一块|一大块|部分|板块|领域|那一项|相关的|有关的")
 _CONFIRM = re.compile(r"^(这|那)?(是)?(真的)?(吗|吧|对吧|对不对|是不是|是吗|对吗|没错吧|是这样吗|行不行|中不中|好不好|行吗|可以吗)"
                       r"[?？]?$")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(万元|万人|万|元|块|个人|人|名|个月|家|所|%|倍|场|次|项)")
@@ -59,6 +63,8 @@ class Reduce(str, Enum):
     COUNT = "count"
     MAX = "max"
     MIN = "min"
+    SUM = "sum"  # 加起来一共
+    DIFF = "diff"  # 差了多少
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class Query:
     quoted: list[str] = field(default_factory=list)  # names in quotes the plan never prints
     untranslated: list[str] = field(default_factory=list)  # English words the lexicon cannot map
     chat: bool = False  # a request the plan cannot serve (write a poem, the weather)
+    area: bool = False  # the question names an area of the plan (…方面, …那块)
     borrowed: str | None = None  # the earlier question (history) this part continues
     joined: bool = False  # the part took its topic from the part before it in the same question
 
@@ -151,7 +158,7 @@ class QueryPlan:
 
 class QueryParser:
     def __init__(self, lexicon: Lexicon, units: Units, tokenizer: Tokenizer, normalizer: Normalizer,
-                 vocabulary_idf: dict[str, float], plan_years: set[str], plan_text: str):
+                 vocabulary_idf: dict[str, float], plan_years: set[str], plan_text: str, passages: list[str]):
         self.lexicon = lexicon
         self.units = units
         self.tokenizer = tokenizer
@@ -159,6 +166,7 @@ class QueryParser:
         self.idf = vocabulary_idf
         self.plan_years = plan_years
         self._plan = fold(plan_text)
+        self._passages = [fold(p) for p in passages]  # sentences and annex rows: what the plan states together
         self._milestone_words = lexicon.milestone_words()
         # the plan's longer words, so that a cue inside one (最低 in 最低工资标准) is not read as a cue
         self._terms = sorted((w for w in normalizer.vocabulary if len(w) >= 3), key=len, reverse=True)
@@ -202,7 +210,8 @@ class QueryParser:
             milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
             details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
             unknown_years=[y for y in dict.fromkeys(explicit) if y not in self.plan_years], chat=self.lexicon.chat(part),
-            numbers=_NUMBER.findall(part), quoted=quoted,
+            area=bool(_AREA.search(part)),
+            numbers=[(a or b, u) for a, u, b, _ in _NUMBER.findall(part)], quoted=quoted,
             untranslated=self._untranslated(topic))
 
     def _term_spans(self, text: str) -> list[tuple[int, int]]:
@@ -336,8 +345,8 @@ class QueryParser:
         """How a part continues what came before it (the previous part, or the previous question):
         - no topic of its own ("谁牵头？", "2020年呢？", "什么时候完成？"): it borrows the topic before it;
         - it asks something about a topic too weak to stand alone — within one question any such part
-          ("…2500元，啥时候开始执行？"), after an earlier question only one that points back ("那…", "…呢", "又",
-          "it": "那每年新建几家？"): it borrows the topic;
+          ("…2500元，啥时候开始执行？"), after an earlier question one that points back ("那…", "…呢", "又", "it")
+          or that the plan states together with the earlier topic ("每年新建几家？"): it borrows the topic;
         - it points back and asks nothing ("那青年技能大赛呢？"): it keeps its topic and borrows what was asked;
         - anything else stands on its own, whatever came before."""
         if before.known_weight == 0 and not before.units:
@@ -346,8 +355,10 @@ class QueryParser:
         back = bool(_REFERS_BACK.search(q.question.strip()))
         borrowed = before.question if from_history else None
         asks = bool(q.aspects or q.details)
-        weak = own < (STRONG_TOPIC if back else WEAK_TOPIC if not from_history else 0)  # within one question,
-        # a part asking something with a weak topic continues the part before ("…2500元，啥时候开始执行？")
+        if from_history:  # "每年新建几家？" after 市级技能大师工作室: the plan states the two together
+            weak = own < STRONG_TOPIC and (back or self._together(self.subject(q), self.subject(before)))
+        else:  # within one question, a part asking something with a weak topic continues the part before
+            weak = own < (STRONG_TOPIC if back else WEAK_TOPIC)
         if not q.units and (own == 0 or (asks and weak)):
             topic = _replace_years(before.topic, q.years) + " " + q.question
             own_words = {c.word for c in q.concepts}
@@ -366,6 +377,16 @@ class QueryParser:
                            years=q.years or before.years, borrowed=borrowed)
         return q
 
+    def _together(self, own: list[Concept], before: list[Concept]) -> bool:
+        """Whether one passage of the plan states a part's own concepts together with the strongest concept of
+        what came before: then the part reads as continuing it ("每年新建几家" with 技能大师工作室), else as a new
+        question ("学技术去哪学" after 母婴室: no passage says both)."""
+        if not own or not before:
+            return False
+        strongest = max(before, key=lambda c: c.weight)
+        return any(any(fold(a) in p for a in strongest.alternatives)
+                   and all(any(fold(a) in p for a in c.alternatives) for c in own) for p in self._passages)
+
     def subject(self, q: Query) -> list[Concept]:
         """What a part is about by its own words: the plan's concepts, leaving out milestone words (完成, 启动,
         覆盖 of 全覆盖 …), which say when, not what."""
@@ -380,24 +401,30 @@ class QueryParser:
     def _ask(self, q: Query) -> Ask:
         roles = {"lead", "cooperating"} & q.aspects
         sets = q.sets
-        reduce = Reduce.COUNT if "count" in sets else Reduce.MAX if "max" in sets else \
+        reduce = Reduce.SUM if "sum" in sets else Reduce.DIFF if "difference" in sets else \
+            Reduce.COUNT if "count" in sets else Reduce.MAX if "max" in sets else \
             Reduce.MIN if "min" in sets else Reduce.LIST
         own = self._own_weight(q)
         if q.units and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
-        comparing = sets & {"max", "min", "each"} or ("list" in sets and {"number", "quantity"} & q.aspects)
+        comparing = sets & {"max", "min", "each", "sum", "difference"} or \
+            ("list" in sets and {"number", "quantity"} & q.aspects)
         entities = self._entities(q) if comparing and not roles else []
-        if len(entities) > 1:  # "首席工人和技术能手哪个多", "…分别要多少家"
-            return Ask(Op.TARGETS, q, reduce, entities)
-        if "count" in sets or ((q.years or q.milestone) and sets & {"list", "each"} and not roles):
+        which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
+        if len(entities) > 1 or (sets & {"max", "min"} and which) or (sets & {"sum", "difference"} and not roles):
+            return Ask(Op.TARGETS, q, reduce, entities)  # "首席工人和技术能手哪个多", "…加起来一共多少个"
+        specific = max((c.weight for c in self.subject(q)), default=0.0) >= WEAK_TOPIC
+        slice_ = (q.years or q.milestone) and sets & {"list", "each"} and not roles \
+            and (not specific or q.area)  # "母婴室…哪些地方…全覆盖" asks about 母婴室, not a slice of the annex
+        if "count" in sets or slice_:
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
         if "series" in sets:
             return Ask(Op.SERIES, q)
         if roles:
             return Ask(Op.ROW, q)
-        which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
-        if sets & {"max", "min", "each"} and (len(q.years) > 1 or (reduce is not Reduce.LIST and which)):
+        if sets & {"max", "min", "each"} and len(q.years) > 1 or \
+                ("each" in sets and {"number", "quantity"} & q.aspects):  # "各几个？": every figure of the topic
             return Ask(Op.TARGETS, q, reduce, entities)
         if {"number", "quantity"} & q.aspects:
             return Ask(Op.TARGET, q)
@@ -486,8 +513,8 @@ def _merge(asks: list[Ask]) -> list[Ask]:
     out: list[Ask] = []
     for ask in asks:
         prev = out[-1] if out else None
-        if prev and prev.op is ask.op is Op.ROW and ask.query.joined:
-            prev.query.aspects |= ask.query.aspects
+        if prev and ask.query.joined and ask.op is Op.ROW and prev.op in (Op.ROW, Op.ROWS):
+            prev.query.aspects |= ask.query.aspects  # "…几行任务，分别是哪些单位牵头的？": one list, with leads
             continue
         out.append(ask)
     return out

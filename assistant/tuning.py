@@ -35,6 +35,8 @@ TARGET_YEAR_BONUS = 0.5  # a question naming a year prefers that year's figure (
 METRIC_NAMED = 0.5  # a figure answers only if the question names at least this share (by word weight) of what it
 #                     measures: 岗位津贴 is not named by "最低工资标准每月多少钱"
 TARGET_UNIT_BONUS = 0.5  # a question asking for a unit (多久 → 个月, 多少钱 → 元) prefers figures in it
+TIE_MARGIN = 0.1  # two figures of one sentence whose names state the question within this much of each other are
+#                   both given (劳模创新工作室: 宁波市 20 家 and 市级 50 家), not one picked by a stray character
 BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words say what it asks now
 DENSE_SUPPORT = 0.88  # the dense model's cosine similarity at which a passage supports an answer whose words
 #                       differ from the question's (with COVERAGE_WITH_DENSE of its concepts stated). Chosen from
