@@ -31,7 +31,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|咋|哪|几|怎么|如何|是否|是不是|有没有|能不能|可不可以|会不会|要不要|行不行"
                             r"|谁|吗|吧|呢|对不对"
                             r"|\b(how|what|which|when|who|whom|whose|where|is|are|does|do|can)\b", re.IGNORECASE)
-_WHICH = re.compile(r"哪|谁|的那|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
+_WHICH = re.compile(r"哪|的那|\bwhich\b|\bwhat is the (highest|largest|lowest|smallest|biggest)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[？?！!。；;])")
 _JOIN = re.compile(r"[，,、]|和|并且|另外|还有|以及|同时|\band\b|\balso\b|\bplus\b", re.IGNORECASE)
 # Things a comparison names are joined by 和、与 … (a comma separates the question's clauses, not its things).
@@ -169,7 +169,8 @@ class QueryParser:
         self._passages = [fold(p) for p in passages]  # sentences and annex rows: what the plan states together
         self._milestone_words = lexicon.milestone_words()
         # the plan's longer words, so that a cue inside one (最低 in 最低工资标准) is not read as a cue
-        self._terms = sorted((w for w in normalizer.vocabulary if len(w) >= 3), key=len, reverse=True)
+        self._terms = sorted({w for w in [*normalizer.vocabulary, *lexicon.synonyms] if len(w) >= 3},
+                             key=len, reverse=True)
         self._phrase_keys = sorted((k for k in lexicon.synonyms if len(k) >= 2), key=len, reverse=True)
         cue = lexicon.cue_matcher()
         self._cue_terms = [w for w in self._terms if cue.find(w) and not cue.remove(w).isspace()]
@@ -412,7 +413,7 @@ class QueryParser:
             ("list" in sets and {"number", "quantity"} & q.aspects)
         entities = self._entities(q) if comparing and not roles else []
         which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
-        if len(entities) > 1 or (sets & {"max", "min"} and which) or (sets & {"sum", "difference"} and not roles):
+        if not roles and (len(entities) > 1 or (sets & {"max", "min"} and which) or sets & {"sum", "difference"}):
             return Ask(Op.TARGETS, q, reduce, entities)  # "首席工人和技术能手哪个多", "…加起来一共多少个"
         specific = max((c.weight for c in self.subject(q)), default=0.0) >= WEAK_TOPIC
         slice_ = (q.years or q.milestone) and sets & {"list", "each"} and not roles \
