@@ -16,6 +16,7 @@ from assistant.gloss import Glossary
 from assistant.operators import items_of, milestones, numeric
 from assistant.query import QueryPlan, Reduce
 from assistant.records import AnnexRow, Target, Units
+from assistant.text import sentences
 
 _YES_NO = re.compile(r"吗|能不能|可不可以|是否|有没有|是不是|对吧|对不对|行不行|^(is|are|does|do|can|will|may)\b",
                      re.IGNORECASE)
@@ -59,6 +60,9 @@ class _Sources:
     def cite(self, source_id: str, text: str | None = None) -> str:
         for i, c in enumerate(self.citations, 1):
             if c.id == source_id:
+                if text and text not in c.text:  # quoted again, other sentences: the citation holds both
+                    more = "".join(x for x in sentences(text) if x not in c.text)
+                    self.citations[i - 1] = Citation(c.id, c.title, c.text + more)
                 return f"[{i}]"
         if source_id in self.plan.annex:
             row = self.plan.annex[source_id]

@@ -47,7 +47,7 @@ CASES = [
     ("每年培育多少名首席工人？", [], "target", True, ["20"], ["m14", "a14.4"]),
     ("双师型教师比例要超过多少？", [], "target", True, ["50%"], ["m5"]),
     ("How many 技能大师工作室 by 2025?", [], "target", True, ["25"], ["m15", "a15.1"]),
-    ("How many people a year get 三项岗位 safety training?", [], "target", True, ["0.8"], ["a19.3"]),
+    ("How many people a year get 三项岗位 safety training?", [], "series", True, ["0.8"], ["a19.3"]),
     ("各级工会每年投入多少普惠资金？", [], "target", True, ["80 万元"], ["a11.1"]),
     # --- policy content ---
     ("住房公积金能交房租吗？", [], "clause", True, ["支付房租"], ["m22"]),
