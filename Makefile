@@ -33,8 +33,8 @@ eval: build
 bench: build
 	$(PY) -m eval.bench
 
-load: build  ## 50 concurrent chat sessions against the web app on 127.0.0.1, bounded in time
-	$(PY) -m eval.load
+load: build  ## chat sessions (1, 20, 50 at once, 60 s each) against the web app on 127.0.0.1; one user in Chromium; oversized events
+	$(PY) -m eval.load --users 1,20,50 --browser --oversized 4
 
 clean:
 	rm -rf index .pytest_cache

@@ -32,21 +32,15 @@ def main(argv: list[str] | None = None) -> None:
     from assistant import Assistant
     from web.feedback import FeedbackStore
     import web
+    from web import server
 
     assistant = Assistant()
     store = FeedbackStore()
     log.info("engine ready in %.1f s; feedback database %s", time.monotonic() - started, store.path)
     demo, style = web.create_app(assistant, store)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, ssr_mode=False, pwa=False,
-                mcp_server=False, enable_monitoring=False, run_history=False, show_error=False,
-                footer_links=[], prevent_thread_lock=True, quiet=True, **style)
-    log.info("serving on http://%s:%d (started in %.1f s)", args.host, args.port, time.monotonic() - started)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        demo.close()
+    app = server.build(demo, style)
+    log.info("starting on http://%s:%d (%.1f s)", args.host, args.port, time.monotonic() - started)
+    server.serve(app, args.host, args.port)
 
 
 if __name__ == "__main__":

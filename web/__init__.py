@@ -10,14 +10,16 @@ it holds no answering logic. ``app.py`` at the repository root launches it.
 """
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from web import chat, style, tables, targets
 from web.document import document_html
 from web.services import Engine, Feedback
 
-QUEUE_CONCURRENCY = 4  # events of one kind run at most 4 at a time; asks are serialised in Engine
-QUEUE_MAX = 128  # waiting events beyond this are refused with "queue full" instead of piling up
+QUEUE_CONCURRENCY = int(os.environ.get("ASSISTANT_WEB_WORKERS") or os.cpu_count() or 2)  # events run at once
+QUEUE_MAX = 256  # waiting events beyond this are refused with "queue full" instead of piling up
 
 HEADER = """<div id="app-header"><h1>慈溪产业工人队伍建设改革 · 政策助手</h1>
 <p>慈党发〔2019〕78号《新时代慈溪产业工人队伍建设改革实施方案》· 离线运行，答案只来自原文并标注出处</p></div>"""
