@@ -1,9 +1,16 @@
-"""Web chat for the policy assistant: ``python app.py [--host 127.0.0.1] [--port 7860]``.
+"""Web chat and HTTP API for the policy assistant: ``python app.py [--host 127.0.0.1] [--port 7860]``.
 
-Local only: binds to 127.0.0.1 unless told otherwise, never creates a share link, loads nothing
-from a CDN and sends no analytics. Environment: ASSISTANT_INDEX_DIR (index, built if missing),
-ASSISTANT_FEEDBACK_DB (feedback SQLite file, default feedback.sqlite3 here), ASSISTANT_EMBEDDINGS,
-ASSISTANT_BROWSER_SECRET (key of the browser-stored chat; default derived from the plan text).
+One port serves the chat (``/``), the JSON API (``/api/…``), the OpenAI-compatible endpoint (``/v1/…``)
+and the API docs (``/docs``). Local only: binds to 127.0.0.1 unless told otherwise, never creates a
+share link, loads nothing from a CDN and sends no analytics. Environment: ASSISTANT_INDEX_DIR (index,
+built if missing), ASSISTANT_FEEDBACK_DB (feedback SQLite file, default feedback.sqlite3 here),
+ASSISTANT_EMBEDDINGS, ASSISTANT_BROWSER_SECRET (key of the browser-stored chat; default derived from
+the plan text), ASSISTANT_TURN_SECRET (key of turn ids; default kept in the feedback database),
+ASSISTANT_API_KEY (bearer key for /api and /v1; default none), ASSISTANT_WEB_WORKERS (chat events
+run at once; default the number of cores).
+
+``cixi-assistant`` (the console script of ``pip install -e .``) is ``cli``: ``cixi-assistant serve``
+is this app, anything else is ``python -m assistant``.
 """
 import os
 
@@ -16,12 +23,13 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # never overridable: the app m
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, prog: str | None = None) -> None:
     started = time.monotonic()
-    p = argparse.ArgumentParser(description="Web chat for 慈党发〔2019〕78号 (offline).")
+    p = argparse.ArgumentParser(prog=prog, description="Web chat and HTTP API for 慈党发〔2019〕78号 (offline).")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860)
     args = p.parse_args(argv)
@@ -32,15 +40,38 @@ def main(argv: list[str] | None = None) -> None:
     from assistant import Assistant
     from web.feedback import FeedbackStore
     import web
-    from web import server
+    from web import api, server
+    from web.services import Engine
 
     assistant = Assistant()
     store = FeedbackStore()
     log.info("engine ready in %.1f s; feedback database %s", time.monotonic() - started, store.path)
     demo, style = web.create_app(assistant, store)
-    app = server.build(demo, style)
-    log.info("starting on http://%s:%d (%.1f s)", args.host, args.port, time.monotonic() - started)
+    app = server.build(demo, style, api.router(Engine(assistant), assistant))
+    log.info("starting on http://%s:%d (%.1f s): chat /, API /api and /v1, docs /docs",
+             args.host, args.port, time.monotonic() - started)
     server.serve(app, args.host, args.port)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """``cixi-assistant serve [--host H] [--port P]`` runs this app; ``cixi-assistant ask …`` and
+    ``cixi-assistant build …`` are ``python -m assistant ask …`` and ``build …``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        main(argv[1:], prog="cixi-assistant serve")
+        return 0
+    if argv[:1] in (["-h"], ["--help"], []):
+        print("usage: cixi-assistant {ask,build,serve} …\n\n  ask     answer a question (see: cixi-assistant ask -h)\n"
+              "  build   build the index (see: cixi-assistant build -h)\n"
+              "  serve   the web chat and HTTP API (see: cixi-assistant serve -h)")
+        return 0 if argv else 2
+    from assistant.cli import main as assistant_main
+
+    try:
+        return assistant_main(argv)
+    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly, as python -m assistant does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

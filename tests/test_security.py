@@ -106,6 +106,15 @@ def test_request_bodies_have_a_size_limit(app):
     assert _refused(r, 413)["error"]["code"] == "request_too_large"
 
 
+def test_text_that_is_not_unicode_is_refused(app, events):
+    """JSON may carry a lone surrogate ("\\ud83d"); nothing after it could write it out as UTF-8."""
+    dep = events.deps["respond"]
+    body = ('{"data": ["\\ud83d 尘肺病", []], "fn_index": %d, "trigger_id": null, "session_hash": "s"}' % dep["id"])
+    r = httpx.post(app[0] + "gradio_api/queue/join", content=body.encode(), timeout=10,
+                   headers={"content-type": "application/json"})
+    assert _refused(r, 400)["error"]["code"] == "invalid_text"
+
+
 def test_deeply_nested_payload_is_refused(app, events):
     nested: list = []
     for _ in range(500):

@@ -8,7 +8,8 @@ take in more than they should. ``GET /gradio_api/file=<http URL>`` makes the ser
 The page limits what it sends, but a client need not use the page. So, before gradio sees a request:
 
 - no route fetches a URL: ``file=`` may only name a local path, ``proxy=`` and uploads are refused,
-  and event payloads carrying file objects are refused (the app takes no files);
+  and payloads carrying file objects are refused (the app takes no files), as are payloads whose text
+  is not Unicode or nests deeper than ``MAX_JSON_DEPTH``;
 - every request body has a size limit (``assistant.limits.MAX_REQUEST_BYTES``; the chat's events
   carry the conversation, see ``CHAT_REQUEST_BYTES``), refused with 413 before it is read in full;
 - every response carries a Content-Security-Policy that lets the page load nothing but the app's own
@@ -99,23 +100,37 @@ def check_path(method: str, path: str) -> None:
 
 
 def check_payload(body: bytes) -> None:
-    """Refuse event payloads that name files (gradio would download or copy them) or nest absurdly."""
+    """Refuse JSON bodies that name files (gradio would download or copy them), nest absurdly, or
+    hold text that is not Unicode (a lone surrogate, ``"\\ud83d"``, which JSON allows and every
+    later step that writes UTF-8 would fail on)."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return  # not JSON: gradio answers it with its own 4xx
+        return  # not JSON: the route answers it with its own 4xx
     stack = [(data, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             raise Refused(400, "payload_too_deep", f"请求嵌套过深 · request nests deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(node, dict):
+        if isinstance(node, str):
+            _check_text(node)
+        elif isinstance(node, dict):
             meta = node.get("meta")
             if isinstance(meta, dict) and str(meta.get("_type", "")).startswith("gradio."):
                 raise Refused(400, "files_disabled", "本服务不接受文件 · this app accepts no files in requests")
-            stack.extend((v, depth + 1) for v in node.values())
+            for key, value in node.items():
+                _check_text(key)
+                stack.append((value, depth + 1))
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(400, "invalid_text", "请求含有无效字符 · the request holds text that is not valid Unicode "
+                                           "(a lone surrogate)") from None
 
 
 def body_limit(path: str) -> int:
@@ -143,7 +158,7 @@ class Guard:
                 raise _too_large(limit)
             if length is not None or b"transfer-encoding" in headers:
                 body = await _read_body(receive, limit)
-                if method == "POST" and path.startswith(EVENT_PREFIXES):
+                if method in ("POST", "PUT", "PATCH"):
                     check_payload(body)
                 receive = _replay(body, receive)
         except Refused as e:
