@@ -7,7 +7,8 @@ built if missing), ASSISTANT_FEEDBACK_DB (feedback SQLite file, default feedback
 ASSISTANT_EMBEDDINGS, ASSISTANT_BROWSER_SECRET (key of the browser-stored chat; default derived from
 the plan text), ASSISTANT_TURN_SECRET (key of turn ids; default kept in the feedback database),
 ASSISTANT_API_KEY (bearer key for /api and /v1; default none), ASSISTANT_WEB_WORKERS (chat events
-run at once; default the number of cores).
+run at once; default two per core), ASSISTANT_ENGINE_WORKERS (engine worker processes; default 0:
+answers in this process, which measured faster on 2 cores; see web/workers.py).
 
 ``cixi-assistant`` (the console script of ``pip install -e .``) is ``cli``: ``cixi-assistant serve``
 is this app, anything else is ``python -m assistant``.
@@ -17,7 +18,13 @@ import os
 # Before anything imports gradio or a model library: no telemetry, no hub look-ups.
 for _var, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                      ("HF_HUB_DISABLE_TELEMETRY", "1"), ("ANONYMIZED_TELEMETRY", "False"),
-                     ("TOKENIZERS_PARALLELISM", "false"), ("GRADIO_SHARE", "False")):
+                     ("TOKENIZERS_PARALLELISM", "false"), ("GRADIO_SHARE", "False"),
+                     # gradio's queue rebuilds a pandas summary of its last 10 000 events after every event,
+                     # for a monitoring page this app does not serve: keep 100 and never summarise them
+                     ("GRADIO_ANALYTICS_MAX_EVENTS", "100"), ("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000000000"),
+                     # one OpenMP thread per embedding call: answers already run side by side, and spare
+                     # OpenMP threads spin on a busy machine (measured 172 → 20 ms of CPU per answer)
+                     ("OMP_NUM_THREADS", "1")):
     os.environ.setdefault(_var, _value)
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # never overridable: the app must not phone home
 
@@ -46,11 +53,16 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> None:
     assistant = Assistant()
     store = FeedbackStore()
     log.info("engine ready in %.1f s; feedback database %s", time.monotonic() - started, store.path)
-    demo, style = web.create_app(assistant, store)
-    app = server.build(demo, style, api.router(Engine(assistant), assistant))
+    engine = Engine(assistant, workers=int(os.environ.get("ASSISTANT_ENGINE_WORKERS") or 0))
+    demo, style = web.create_app(assistant, store, engine)
+    app = server.build(demo, style, api.router(engine, assistant))
     log.info("starting on http://%s:%d (%.1f s): chat /, API /api and /v1, docs /docs",
              args.host, args.port, time.monotonic() - started)
-    server.serve(app, args.host, args.port)
+    try:
+        server.serve(app, args.host, args.port)
+    finally:
+        if engine.pool:
+            engine.pool.close()
 
 
 def cli(argv: list[str] | None = None) -> int:

@@ -70,11 +70,24 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
+def children(pid: int) -> list[int]:
+    """The process's live children (the engine workers and multiprocessing's resource tracker)."""
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+            out += [int(c) for c in f.read().split()]
+    return out
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float:
+    """User + system CPU time the process (and, if asked, its live children: the engine workers)
+    has used so far."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if with_children:
+        total += sum(cpu_seconds(child) for child in children(pid))
+    return total
 
 
 @dataclass
@@ -100,7 +113,7 @@ class Target:
             dep = next(d for d in config["dependencies"] if d.get("api_name") == name)
             self.fn_index, self.trigger = dep["id"], (dep["targets"][0][0] if dep["targets"] else None)
 
-    async def ask(self, client: httpx.AsyncClient, question: str, turns: list) -> tuple[Sample, list]:
+    async def ask(self, client: httpx.AsyncClient, question: str, turns: list, session: str) -> tuple[Sample, list]:
         if self.route == "api":
             start = time.perf_counter()
             r = await client.post(f"{self.base}/api/ask", json={"question": question})
@@ -108,7 +121,6 @@ class Target:
             if not r.json().get("answer"):
                 raise ValueError(f"empty answer for {question!r}")
             return Sample((time.perf_counter() - start) * 1000), turns
-        session = uuid.uuid4().hex[:11]
         data = [question, turns] if self.route == "chat" else [question, []]
         start = time.perf_counter()
         r = await client.post(f"{self.base}/gradio_api/queue/join", json={
@@ -146,6 +158,7 @@ async def session(target: Target, client: httpx.AsyncClient, questions: list[str
                   tally: Tally, seed: int) -> None:
     rng = random.Random(seed)
     turns: list = []
+    page = uuid.uuid4().hex[:11]  # gradio's session: one per page load, kept for every question asked there
     for i in range(cap):
         if time.perf_counter() >= deadline:
             break
@@ -153,7 +166,7 @@ async def session(target: Target, client: httpx.AsyncClient, questions: list[str
             turns = []  # a new chat
         question = rng.choice(questions)
         try:
-            sample, turns = await target.ask(client, question, turns)
+            sample, turns = await target.ask(client, question, turns, page)
             tally.samples.append(sample)
         except Exception as e:  # noqa: BLE001 - counted and reported
             tally.errors.append(f"{type(e).__name__}: {e}"[:200])
@@ -285,12 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.oversized:  # the same few sessions, without and then beside the hostile clients
                 runs += [(OVERSIZED_BESIDE, 0, 30.0), (OVERSIZED_BESIDE, args.oversized, 30.0)]
             for n, hostile, seconds in runs:
-                cpu0 = cpu_seconds(app.pid)
+                cpu0, all0 = cpu_seconds(app.pid), cpu_seconds(app.pid, with_children=True)
                 result = asyncio.run(run_load(target, n, seconds, args.cap, questions, hostile))
-                result["app_cpu_ms_per_request"] = round(
-                    (cpu_seconds(app.pid) - cpu0) * 1000 / max(1, result["requests"]), 1)
+                done = max(1, result["requests"])
+                result["app_cpu_ms_per_request"] = round((cpu_seconds(app.pid) - cpu0) * 1000 / done, 1)
+                result["app_and_workers_cpu_ms_per_request"] = round(
+                    (cpu_seconds(app.pid, with_children=True) - all0) * 1000 / done, 1)
+                result["load_average"] = round(os.getloadavg()[0], 2)
                 results.append(result)
             rss = peak_rss_mb(app.pid)
+            workers_rss = sum(peak_rss_mb(child) for child in children(app.pid))
         finally:
             app.terminate()
             app.wait(30)
@@ -299,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"browser, one user, Enter → answer visible: p50 {browser['p50_ms']:.0f} ms, "
               f"p95 {browser['p95_ms']:.0f} ms ({browser['questions']} questions)")
     report = {"machine": {"cores": os.cpu_count(), "load_average_after": [round(x, 2) for x in os.getloadavg()]},
-              "app_start_s": round(start_s, 2), "peak_rss_mb": round(rss, 1), "browser": browser, "loads": results}
+              "app_start_s": round(start_s, 2), "peak_rss_mb": round(rss, 1),
+              "workers_peak_rss_mb": round(workers_rss, 1), "browser": browser, "loads": results}
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     return 0 if not any(r["errors"] for r in results) else 1

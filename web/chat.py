@@ -122,7 +122,10 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
             turn = conv.error_turn(shown_question(question),
                                    "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
         items = (items + [turn])[-conv.MAX_TURNS:]
-        yield view(items), side(items), items, "", gr.Group(visible=False)
+        # the messages as a plain value, not view()'s gr.Chatbot(...): a component returned as an update
+        # costs gradio ~30 ms of CPU per answer (it rebuilds the component's config and API schema), and
+        # the thumbs already shown stay as they are (the new answer has none yet)
+        yield conv.messages(items, assistant), side(items), items, "", gr.Group(visible=False)
 
     outputs = [chatbot, sources, turns, box, fb_box]
     box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")

