@@ -30,9 +30,11 @@ def app(index_dir, assistant, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def keyed_app(index_dir, assistant, tmp_path_factory):
+    """With an API key, and answering in two engine worker processes (web.workers)."""
     log = tmp_path_factory.mktemp("apikey") / "net.log"
-    with running_app(guarded_env(index_dir, log, ASSISTANT_API_KEY=KEY)) as (url, _):
+    with running_app(guarded_env(index_dir, log, ASSISTANT_API_KEY=KEY, ASSISTANT_ENGINE_WORKERS="2")) as (url, _):
         yield url.rstrip("/")
+    assert not log.exists() or log.read_text() == "", log.read_text()
 
 
 def _error(r: httpx.Response, status: int | tuple) -> dict:
@@ -201,6 +203,25 @@ def test_readme_curl_examples_run(app, keyed_app):
         assert "error" not in body, (command, body)
         if "尘肺病" in command:
             assert "市卫生健康局" in json.dumps(body, ensure_ascii=False), (command, out[:300])
+
+
+def test_engine_workers_answer_as_the_main_process(keyed_app, app):
+    import time
+
+    deadline = time.monotonic() + 120
+    while httpx.get(keyed_app + "/api/health", timeout=10).json()["engine_workers"] < 2:
+        assert time.monotonic() < deadline, "engine workers did not start"
+        time.sleep(0.5)
+    auth = {"authorization": f"Bearer {KEY}"}
+    for body in ({"question": QUESTION}, {"question": "那配合单位呢？", "history": [QUESTION]},
+                 {"question": "who leads the 尘肺病 action"}, {"question": "长" * 2001}):
+        worker = httpx.post(keyed_app + "/api/ask", headers=auth, json=body, timeout=60)
+        main = httpx.post(app + "/api/ask", json=body, timeout=60)
+        assert worker.status_code == main.status_code
+        a, b = worker.json(), main.json()
+        a.pop("elapsed_ms", None), b.pop("elapsed_ms", None)
+        assert a == b
+    assert httpx.get(app + "/api/health", timeout=10).json()["engine_workers"] == 0
 
 
 def test_api_key(keyed_app):

@@ -17,11 +17,11 @@ import time
 import uuid
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from assistant.limits import (MAX_BATCH_QUESTIONS, MAX_HISTORY_TURNS, MAX_TURN_CHARS, InputError, check_question,
@@ -90,6 +90,7 @@ class Health(BaseModel):
     model: str = Field(description="the embedding model")
     built_at: str | None
     llm_writer: bool = Field(description="answers are phrased by an LLM (ASSISTANT_LLM_BASE_URL)")
+    engine_workers: int = Field(description="engine worker processes answering now (ASSISTANT_ENGINE_WORKERS)")
 
 
 class ErrorDetail(BaseModel):
@@ -184,6 +185,12 @@ def router(engine, assistant) -> APIRouter:
     api = APIRouter(responses=ERRORS)
     keyed = [Depends(require_key)]
     started = int(time.time())
+    # answers are CPU work: one per core at a time, the rest wait in arrival order (anyio serves
+    # waiters first come, first served), so no request starves behind later ones
+    slots = anyio.CapacityLimiter(os.cpu_count() or 2)
+
+    async def in_turn(fn, *args):
+        return await anyio.to_thread.run_sync(fn, *args, limiter=slots)
 
     def answer(question: object, history: object) -> dict:
         start = time.perf_counter()
@@ -195,26 +202,29 @@ def router(engine, assistant) -> APIRouter:
         return {**result, "elapsed_ms": round((time.perf_counter() - start) * 1000, 1)}
 
     @api.post("/api/ask", response_model=Answer, dependencies=keyed, responses=KEYED, tags=["answers"])
-    def ask(body: AskRequest) -> dict:
+    async def ask(body: AskRequest) -> dict:
         """Answer one question (with earlier questions as history, for follow-ups)."""
-        return answer(body.question, body.history)
+        return await in_turn(answer, body.question, body.history)
 
     @api.post("/api/ask/batch", response_model=BatchResponse, response_model_exclude_unset=True, dependencies=keyed,
               responses=KEYED, tags=["answers"])
-    def ask_batch(body: BatchRequest) -> dict:
+    async def ask_batch(body: BatchRequest) -> dict:
         """Up to MAX_BATCH_QUESTIONS questions, answered in order; a question over the limits gets an
         ``error`` in its place and the others are answered."""
         if len(body.questions) > MAX_BATCH_QUESTIONS:
             raise ApiError(400, f"一次最多 {MAX_BATCH_QUESTIONS} 个问题 · at most {MAX_BATCH_QUESTIONS} questions per "
                                 f"batch ({len(body.questions)} sent)", "batch_too_large")
-        out = []
-        for q in body.questions:
-            echo = {} if q.id is None else {"id": q.id}
-            try:
-                out.append({**echo, **answer(q.question, q.history)})
-            except ApiError as e:
-                out.append({**echo, "question": q.question[:80], "error": e.detail})
-        return {"answers": out}
+        def answer_all() -> list[dict]:
+            out = []
+            for q in body.questions:
+                echo = {} if q.id is None else {"id": q.id}
+                try:
+                    out.append({**echo, **answer(q.question, q.history)})
+                except ApiError as e:
+                    out.append({**echo, "question": q.question[:80], "error": e.detail})
+            return out
+
+        return {"answers": await in_turn(answer_all)}
 
     @api.get("/api/health", response_model=Health, tags=["service"])
     def health() -> dict:
@@ -227,7 +237,7 @@ def router(engine, assistant) -> APIRouter:
                 "index_current": manifest.get("corpus_sha256") == corpus_checksum(),
                 "passages": len(assistant.index.passages), "corpus_sha256": manifest.get("corpus_sha256", ""),
                 "plan_sha256": sha256(), "model": assistant.model, "built_at": manifest.get("built_at"),
-                "llm_writer": engine.streams_model_text}
+                "llm_writer": engine.streams_model_text, "engine_workers": engine.pool.ready if engine.pool else 0}
 
     @api.get("/v1/models", response_model=ModelList, dependencies=keyed, responses=KEYED, tags=["openai"])
     def models() -> dict:
@@ -246,7 +256,7 @@ def router(engine, assistant) -> APIRouter:
         if body.model != MODEL_ID:
             raise ApiError(404, f"model {body.model!r} does not exist; use {MODEL_ID!r}", "model_not_found")
         question, history = _conversation(body.messages)
-        result = await run_in_threadpool(answer, question, history)
+        result = await in_turn(answer, question, history)
         reply, policy = reply_text(result), _policy(result)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if body.stream:
