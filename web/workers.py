@@ -5,7 +5,8 @@ process every answer competes with the queue, the HTTP server and the page rende
 Off by default (``ASSISTANT_ENGINE_WORKERS=0``), because on this project's 2-core machines it did not
 pay: with two workers the main process's CPU per answer fell from 33–39 ms to 17–21 ms, but passing
 questions and answers between processes raised the total to 42–59 ms, and p50 at 20 and 50 chat
-sessions was 10–35 % worse (``python -m eval.load``, same machine, same hour). With more cores than
+sessions was 14–36 % worse (``python -m eval.load``, same machine, same hour; in an earlier run on a
+busier machine it gave more answers per second: not a gain to count on). With more cores than
 the one the main process needs, the main process's share is what limits throughput: try it there.
 Each worker opens the same index (``rebuild=False``) and answers with the extractive engine; an LLM
 writer, when configured, stays in the main process (its work is waiting on the network, and its
