@@ -9,11 +9,14 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 ANONYM
 .PHONY: install build run test eval bench load clean
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
-$(STAMP): requirements.txt requirements-dev.txt
+# Then the project itself, editable and without dependencies, for the `cixi-assistant` command
+# (setuptools comes with torch, so the build needs nothing more from the network).
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(STAMP)
@@ -33,8 +36,8 @@ eval: build
 bench: build
 	$(PY) -m eval.bench
 
-load: build  ## 50 concurrent chat sessions against the web app on 127.0.0.1, bounded in time
-	$(PY) -m eval.load
+load: build  ## chat sessions (1, 20, 50 at once, 60 s each) against the web app on 127.0.0.1; one user in Chromium; oversized events
+	$(PY) -m eval.load --users 1,20,50 --browser --oversized 4
 
 clean:
 	rm -rf index .pytest_cache

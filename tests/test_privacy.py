@@ -2,21 +2,13 @@
 any connection or name lookup that is not to loopback (covers chromadb, gradio, jieba, the model)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from webapp import running_app
+from webapp import guarded_env, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
-GUARD = Path(__file__).resolve().parent / "netguard"
-
-
-def guarded_env(index_dir: Path, log: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "GRADIO_", "ANONYMIZED"))}
-    return {**env, "PYTHONPATH": str(GUARD), "NETGUARD_LOG": str(log), "ASSISTANT_INDEX_DIR": str(index_dir),
-            "ASSISTANT_FEEDBACK_DB": str(log.with_suffix(".sqlite3"))}
 
 
 def test_guard_is_active(tmp_path):

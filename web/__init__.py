@@ -6,9 +6,12 @@
 - 原文 (``web.document``): the whole plan, every clause and annex row anchored for citations.
 
 The web layer only calls ``Assistant.ask`` and reads ``assistant.plan`` / ``assistant.units``;
-it holds no answering logic. ``app.py`` at the repository root launches it.
+it holds no answering logic. ``app.py`` at the repository root serves it through ``web.server``
+(the guard in front, the HTTP API of ``web.api`` beside it, on one port).
 """
 from __future__ import annotations
+
+import os
 
 import gradio as gr
 
@@ -16,17 +19,20 @@ from web import chat, style, tables, targets
 from web.document import document_html
 from web.services import Engine, Feedback
 
-QUEUE_CONCURRENCY = 4  # events of one kind run at most 4 at a time; asks are serialised in Engine
-QUEUE_MAX = 128  # waiting events beyond this are refused with "queue full" instead of piling up
+# events run at once: one per core (measured: 2, 4 and 8 gave the same throughput on 2 cores, the
+# engine being CPU-bound; the engine needs no lock, see web.services)
+QUEUE_CONCURRENCY = int(os.environ.get("ASSISTANT_WEB_WORKERS") or os.cpu_count() or 2)
+QUEUE_MAX = 256  # waiting events beyond this are refused with "queue full" instead of piling up
 
 HEADER = """<div id="app-header"><h1>慈溪产业工人队伍建设改革 · 政策助手</h1>
 <p>慈党发〔2019〕78号《新时代慈溪产业工人队伍建设改革实施方案》· 离线运行，答案只来自原文并标注出处</p></div>"""
 
 
-def create_app(assistant, store) -> tuple[gr.Blocks, dict]:
-    """Build the Blocks app; returns it with the keyword arguments ``launch`` needs (theme, CSS,
-    head script), which gradio 6 takes at launch rather than in ``gr.Blocks``."""
-    engine, feedback = Engine(assistant), Feedback(store)
+def create_app(assistant, store, engine: Engine | None = None) -> tuple[gr.Blocks, dict]:
+    """Build the Blocks app; returns it with the keyword arguments gradio 6 takes when the app is
+    mounted (theme, CSS, head script) rather than in ``gr.Blocks``. One ``engine`` may be shared
+    with the HTTP API (``web.api``)."""
+    engine, feedback = engine or Engine(assistant), Feedback(store)
     with gr.Blocks(title="慈溪产业工人政策助手 · Cixi plan assistant") as demo:
         gr.HTML(HEADER)
         with gr.Tabs(elem_id="tabs"):

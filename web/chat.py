@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import time
 
 import gradio as gr
 
 from assistant.corpus import sha256 as plan_sha256
-from assistant.limits import MAX_QUESTION_CHARS, InputError
+from assistant.limits import MAX_QUESTION_CHARS, InputError, check_question
 from web import conversation as conv
+from web.feedback import MAX_COMMENT_CHARS
 from web.html import esc, highlight_terms
-from web.services import Engine, Feedback
+from web.services import Engine, Feedback, NotIssued, answerable, earlier_questions, shown_question
 from web.sources import panel
 
 log = logging.getLogger("web")
@@ -35,7 +35,6 @@ WELCOME = """<div class="welcome"><b>慈溪产业工人队伍建设改革 · 政
 我会直说。回答不是法律意见，办事请以主管部门为准。 · I answer in English too, only from this plan.</p></div>"""
 
 PLACEHOLDER = "<b>问一个关于这份实施方案的问题</b><br>例如：住房公积金能交房租吗？尘肺病防治谁牵头？"
-STREAM_DELAY = 0.025  # seconds between streamed chunks: visible progress, < 1 s per answer
 
 
 def browser_secret() -> str:
@@ -101,17 +100,21 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         return panel(plan, items[k], k + 1, highlight_terms(items[k]["q"], assistant))
 
     def respond(question: str, stored, standalone: bool = False):
-        question = (question or "").strip()
-        items = conv.clean(stored)
-        if not question:
+        """Answer at once (an extractive answer is complete when the engine returns); only an LLM
+        writer's text is streamed. Everything the client sent is re-checked here: the question's
+        type and length, and the stored conversation, whose turns only give the engine its history."""
+        question = question.strip() if isinstance(question, str) else question
+        items = answerable(conv.clean(stored))
+        if question == "":
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        shown = conv.messages(items, assistant) + [{"role": "user", "content": esc(question)},
-                                                   {"role": "assistant", "content": conv.PENDING}]
-        yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
-        history = [] if standalone else conv.history(items)
+        history = [] if standalone else earlier_questions(items)
         try:
+            check_question(question)
             if engine.streams_model_text:  # an LLM writer: show its words as they come
+                shown = conv.messages(items, assistant) + [{"role": "user", "content": esc(question)},
+                                                           {"role": "assistant", "content": conv.PENDING}]
+                yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
                 text = ""
                 for piece in engine.stream(question, history):
                     if isinstance(piece, str):
@@ -122,15 +125,18 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
                         turn = conv.make_turn(piece)  # final: the guarded text or the extractive one
             else:
                 turn = conv.make_turn(engine.ask(question, history))
-                for partial in conv.chunks(turn["answer"]):
-                    shown[-1] = {"role": "assistant", "content": conv.streaming_html(partial)}
-                    yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-                    time.sleep(STREAM_DELAY)
+            turn = feedback.issue(turn)  # the id that lets this answer be rated
+        except InputError as e:  # what the client sent cannot be answered: say why
+            turn = conv.error_turn(shown_question(question), str(e))
         except Exception:  # an engine failure must not take the page down
-            log.exception("ask failed: %r", question)
-            turn = conv.error_turn(question, "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
+            log.exception("ask failed: %r", shown_question(question))
+            turn = conv.error_turn(shown_question(question),
+                                   "抱歉，出错了，请稍后再试。Sorry, something went wrong; please try again.")
         items = (items + [turn])[-conv.MAX_TURNS:]
-        yield view(items), side(items), items, gr.skip(), gr.skip()
+        # the messages as a plain value, not view()'s gr.Chatbot(...): a component returned as an update
+        # costs gradio ~30 ms of CPU per answer (it rebuilds the component's config and API schema), and
+        # the thumbs already shown stay as they are (the new answer has none yet)
+        yield conv.messages(items, assistant), side(items), items, "", gr.Group(visible=False)
 
     outputs = [chatbot, sources, turns, box, fb_box]
     box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
@@ -145,7 +151,8 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
     def ask(question: str, history: list[str] | None = None) -> dict:
         """Answer one question about 慈党发〔2019〕78号; ``history`` lists earlier questions (for
         follow-ups). Returns the engine's answer: text with [n] markers, found, route, lang,
-        citations (id, title, text) and facts."""
+        citations (id, title, text) and facts; or ``{"error": message}`` for a question or history
+        over the limits (assistant.limits), checked here whatever the client sent."""
         try:
             return engine.ask(question, history).to_dict()
         except InputError as e:
@@ -175,9 +182,15 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
             items[k]["feedback"] = None
             return items, gr.Group(visible=False), "", None, ""
         verdict = "up" if data.liked else "down"
-        items[k]["feedback"] = "Like" if data.liked else "Dislike"
-        row = feedback.record(items[k], verdict)
         thumb = "「有用」" if data.liked else "「没用」"
+        try:
+            row = feedback.record(items[k], verdict)  # only a turn this server answered
+        except NotIssued:
+            items[k]["feedback"] = None
+            note = ("这条回答无法评价（来自旧版本或已被改动），请重新提问后再评价。 · This answer cannot be rated "
+                    "(it is from an older version or was changed); ask again to rate it.")
+            return items, gr.Group(visible=True), note, None, ""
+        items[k]["feedback"] = "Like" if data.liked else "Dislike"
         note = (f"已记录 {thumb}（第 {k + 1} 问）。想补充哪里好、哪里不对吗？ · Recorded. Add a comment if you like:"
                 if row is not None else
                 f"注意：{thumb} 暂时无法保存（已记入日志），不影响继续提问。 · Feedback could not be saved right now.")
@@ -186,9 +199,12 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
     chatbot.like(like, [turns], [turns, fb_box, fb_note, pending, fb_text], api_visibility="private")
 
     def comment(row, text: str):
-        text = (text or "").strip()
+        text = text.strip() if isinstance(text, str) else ""
         if not text:
             return "请先写几句说明，或点「关闭」。 · Type a comment first, or close.", gr.skip()
+        if len(text) > MAX_COMMENT_CHARS:
+            return (f"说明太长（{len(text)} 字，上限 {MAX_COMMENT_CHARS}），请删短一些。 · The comment is too long "
+                    f"({len(text)} characters; the limit is {MAX_COMMENT_CHARS})."), gr.skip()
         if feedback.comment(row, text):
             return "谢谢！说明已保存。 · Thank you, saved.", ""
         return "注意：说明暂时无法保存（已记入日志）。 · The comment could not be saved.", gr.skip()

@@ -6,6 +6,10 @@ with a busy timeout, and the schema is versioned (``schema_version``) so later c
 migration instead of by hand. Every SQLite failure surfaces as ``FeedbackError``: callers (the web
 chat) log it and carry on, so a locked or corrupt database never stops answering.
 
+A row is one verdict on one server-issued turn (``turn_id``, see ``web.turns``): rating the same
+answer again changes its verdict instead of adding a row. Comments are limited to
+``MAX_COMMENT_CHARS``. The CSV export neutralises cells a spreadsheet would run as formulas.
+
 Command line::
 
     python -m web.feedback export [--format csv|jsonl] [--db PATH] [--output FILE]
@@ -17,6 +21,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import sqlite3
 import sys
 import threading
@@ -27,8 +32,10 @@ from typing import Iterable
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "feedback.sqlite3"
 VERDICTS = ("up", "down")
-FIELDS = ("id", "created_at", "updated_at", "question", "answer", "citations", "verdict", "comment",
+FIELDS = ("id", "created_at", "updated_at", "turn_id", "question", "answer", "citations", "verdict", "comment",
           "found", "route", "lang")
+MAX_COMMENT_CHARS = 2000  # as the page's comment box
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting with these
 
 # Each entry moves the schema one version up; never edit a released one, append a new one.
 MIGRATIONS: list[str] = [
@@ -48,6 +55,10 @@ MIGRATIONS: list[str] = [
        ALTER TABLE feedback ADD COLUMN route TEXT NOT NULL DEFAULT '';
        ALTER TABLE feedback ADD COLUMN lang TEXT NOT NULL DEFAULT '';
        ALTER TABLE feedback ADD COLUMN updated_at TEXT;""",
+    # 3: the server-issued turn a verdict is about (one row per turn), and the key that signs turn ids
+    """ALTER TABLE feedback ADD COLUMN turn_id TEXT;
+       CREATE UNIQUE INDEX feedback_turn ON feedback (turn_id);
+       CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL);""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -127,8 +138,9 @@ class FeedbackStore:
         """The schema version the file is at."""
         return self._read("SELECT MAX(version) FROM schema_version")[0][0]
 
-    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
-        """One statement in its own immediate transaction; retried briefly if the file is busy."""
+    def _write(self, sql: str, params: tuple) -> list[sqlite3.Row]:
+        """One statement in its own immediate transaction; retried briefly if the file is busy.
+        Returns the rows it returns (``RETURNING``)."""
         deadline = time.monotonic() + self.timeout
         with self._lock:
             while True:
@@ -136,9 +148,9 @@ class FeedbackStore:
                     with self._open() as con:
                         con.execute("BEGIN IMMEDIATE")
                         try:
-                            cur = con.execute(sql, params)
+                            rows = con.execute(sql, params).fetchall()
                             con.execute("COMMIT")
-                            return cur
+                            return rows
                         except BaseException:
                             con.execute("ROLLBACK")
                             raise
@@ -152,24 +164,35 @@ class FeedbackStore:
 
     # --- API ---------------------------------------------------------------------------------
     def add(self, question: str, answer: str, citations: Iterable | str = (), verdict: str = "up",
-            comment: str = "", found: bool | None = None, route: str = "", lang: str = "") -> int:
-        """Record one verdict ('up' or 'down'); returns the row id (to attach a comment later)."""
+            comment: str = "", found: bool | None = None, route: str = "", lang: str = "",
+            turn_id: str | None = None) -> int:
+        """Record one verdict ('up' or 'down'); returns the row id (to attach a comment later).
+        A verdict on a ``turn_id`` already rated replaces that row's verdict."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
+        _check_comment(comment)
         cites = citations if isinstance(citations, str) else json.dumps(list(citations), ensure_ascii=False)
-        cur = self._write(
-            "INSERT INTO feedback (created_at, question, answer, citations, verdict, comment, found, route, lang)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), question, answer, cites, verdict, comment or "", None if found is None else int(found),
-             route, lang))
-        return cur.lastrowid
+        now = _now()
+        rows = self._write(
+            "INSERT INTO feedback (created_at, turn_id, question, answer, citations, verdict, comment, found, route,"
+            " lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (turn_id) DO UPDATE SET"
+            " verdict = excluded.verdict, updated_at = ? RETURNING id",
+            (now, turn_id, question, answer, cites, verdict, comment or "", None if found is None else int(found),
+             route, lang, now))
+        return rows[0][0]
 
     def set_comment(self, row_id: int, comment: str) -> None:
         """Attach (or replace) the free-text comment of a verdict already recorded."""
-        cur = self._write("UPDATE feedback SET comment = ?, updated_at = ? WHERE id = ?",
+        _check_comment(comment)
+        cur = self._write("UPDATE feedback SET comment = ?, updated_at = ? WHERE id = ? RETURNING id",
                           (comment or "", _now(), int(row_id)))
-        if cur.rowcount == 0:
+        if not cur:
             raise FeedbackError(f"no feedback row {row_id}")
+
+    def secret(self, name: str) -> bytes:
+        """A random key kept in the database, made on first use (the same for every process)."""
+        self._write("INSERT OR IGNORE INTO secret (name, value) VALUES (?, ?)", (name, secrets.token_hex(32)))
+        return bytes.fromhex(self._read("SELECT value FROM secret WHERE name = ?", (name,))[0][0])
 
     def rows(self) -> list[dict]:
         """Every row, oldest first, citations decoded from JSON."""
@@ -183,19 +206,36 @@ class FeedbackStore:
         return self._read("SELECT COUNT(*) FROM feedback")[0][0]
 
     def export(self, out: io.TextIOBase, fmt: str = "csv") -> int:
-        """Write every row as CSV (citations as a JSON string) or JSON lines; returns the count."""
+        """Write every row as CSV (citations as a JSON string; formula-like cells neutralised, see
+        ``spreadsheet_safe``) or JSON lines (exactly as stored); returns the count."""
         rows = self.rows()
         if fmt == "jsonl":
             for r in rows:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")
         elif fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else list(FIELDS), lineterminator="\n")
+            # RFC 4180 line ends: with "\n" alone, a cell holding a bare CR would go out unquoted
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else list(FIELDS), lineterminator="\r\n")
             writer.writeheader()
             for r in rows:
-                writer.writerow({**r, "citations": json.dumps(r["citations"], ensure_ascii=False)})
+                r = {**r, "citations": json.dumps(r["citations"], ensure_ascii=False)}
+                writer.writerow({k: spreadsheet_safe(v) for k, v in r.items()})
         else:
             raise ValueError(f"unknown format {fmt!r}: use csv or jsonl")
         return len(rows)
+
+
+def spreadsheet_safe(value):
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @, tab or CR gets a
+    leading apostrophe (OWASP's advice for CSV injection). Other values are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _check_comment(comment: str) -> None:
+    if comment and len(comment) > MAX_COMMENT_CHARS:
+        raise ValueError(f"说明太长（{len(comment)} 字，上限 {MAX_COMMENT_CHARS}）· comment too long "
+                         f"({len(comment)} characters; the limit is {MAX_COMMENT_CHARS})")
 
 
 class _Closing:

@@ -2,7 +2,7 @@
 
 Everything the UI shows is plan text or user text, so everything is escaped here, once. Chat
 messages go through gradio's Markdown renderer: the helpers emit one line of HTML (no blank lines)
-and escape the characters Markdown would otherwise read (* _ ` ~ $).
+and escape the characters Markdown would otherwise read (* _ ` ~ $, and ! ( ) : so that no image or link is made).
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ INHERITED = "†"
 INHERITED_NOTE = "† 附件原表为合并单元格（此格空白），沿用上方单位或进度 · merged cell in the printed table, value carried down"
 
 _MD_SPECIAL = str.maketrans({"*": "&#42;", "_": "&#95;", "`": "&#96;", "~": "&#126;", "$": "&#36;",
+                             # no ![](http://…) image, [](…) or bare http:// link: user text stays text
+                             "!": "&#33;", "(": "&#40;", ")": "&#41;", ":": "&#58;",
                              "\n": "<br>", "\r": ""})
 _LATIN = re.compile(r"[A-Za-z]")
 
