@@ -16,6 +16,7 @@ from assistant.corpus import parse_plan, read_plan
 from assistant.embeddings import make_embeddings, model_id
 from assistant.evidence import Plan, parent_scores
 from assistant.findings import Finding, Resolver
+from assistant.judging import Judge
 from assistant.gloss import Glossary
 from assistant.index import DEFAULT_INDEX_DIR, open_or_build
 from assistant.lexicon import Lexicon
@@ -97,8 +98,9 @@ class Assistant:
 
     def use_thresholds(self, thresholds: Thresholds) -> None:
         """Decide ``found`` with these thresholds from now on (``python -m eval.calibrate`` sweeps them)."""
-        self.resolver = Resolver(self.plan, self.units, self.parser.subject, self.tokenizer.words, self._idf,
-                                 frozenset(self.lexicon.terms), self.lexicon.details, thresholds)
+        judge = Judge(self.units, self.parser.reader.subject, self.tokenizer.words, self._idf,
+                      frozenset(self.lexicon.terms), self.lexicon.details, thresholds)
+        self.resolver = Resolver(self.plan, judge)
 
     def ask(self, question: str, history: list | None = None) -> Answer:
         """Answer one question; ``history`` holds earlier user questions (strings, or chat messages as dicts

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assistant.corpus import Clause
 from assistant.operators import metric_name, same_family
 from assistant.records import AnnexRow, Target
-from assistant.query import Query, coverage, covered
+from assistant.reading import Query, coverage, covered
 from assistant.search import Hit
 from assistant.tuning import (MEASURE_SHARE, RERANK_POOL, TARGET_METRIC_WEIGHT, TARGET_NUMBER_BONUS,
                               TARGET_UNIT_BONUS, TARGET_YEAR_BONUS, TIE_MARGIN)

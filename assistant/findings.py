@@ -13,23 +13,17 @@ from dataclasses import dataclass, field, replace
 
 from assistant.evidence import (Plan, best_parent, best_rows, best_sentences, best_targets, fragment_with,
                                 parent_scores, sentence_with)
-from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, metric_name, milestones,
+from assistant.operators import (RowFilter, RowMatch, extreme, group_twins, in_year, milestones,
                                  numeric, same_family, select_rows, select_targets)
-from assistant.query import Ask, Op, Query, Reduce, coverage
-from assistant.records import AnnexRow, Target, Units
+from assistant.query import Ask, Op, Reduce
+from assistant.reading import Query, coverage
+from assistant.records import AnnexRow, Target
+from assistant.judging import Judge, Why
 from assistant.search import Hit
 from assistant.text import fold
-from assistant.tuning import METRIC_NAMED, TARGET_METRIC_WEIGHT, WEAK_TOPIC, WEIGHT_UNKNOWN_WORD, Thresholds
+from assistant.tuning import TARGET_METRIC_WEIGHT, WEAK_TOPIC
 
 _DATE = re.compile(r"20\d\d\s*年")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# Units of a number that say what kind of figure it is: a question's "3000 块" is corrected by a figure in 元.
-UNIT_CLASS = {"万元": "money", "元": "money", "块": "money", "万人": "people", "万": "people", "人": "people", "个人": "people",
-              "名": "people", "个月": "months", "个": "count", "家": "count", "所": "count", "场": "count",
-              "次": "count", "项": "count", "%": "percent", "倍": "times"}
-_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万人|万|元|人次|个人|人|名|个月|个|家|所|%|倍|场次|场|次|项)")
-
-Why = tuple[str, str]  # (zh, en): a detail the plan does not give
 
 
 @dataclass
@@ -62,25 +56,15 @@ class Resolver:
 
     Args:
         plan: the clauses, annex rows and targets by id.
-        units: the unit alias table (any spelling → one name).
-        subject: what a query is about by its own words (``QueryParser.subject``).
-        words, idf, terms: the tokenizer's words of a text, each word's weight, and the plan's programme names
-            (to tell what a figure measures).
-        details: the lexicon's details a question may ask (money, contact), with the words an amount must
-            stand next to.
-        thresholds: coverage and dense-similarity levels that decide ``found`` (``assistant.tuning``).
+        judge: whether evidence answers (``assistant.judging``).
     """
 
-    def __init__(self, plan: Plan, units: Units, subject, words, idf: dict[str, float], terms: frozenset[str],
-                 details: list, thresholds: Thresholds = Thresholds()):
+    def __init__(self, plan: Plan, judge: Judge):
         self.plan = plan
-        self.units = units
-        self.subject = subject  # Query → the concepts saying what it is about (QueryParser.subject)
-        self.words = words  # text → its words (the tokenizer's accurate mode)
-        self.idf = idf  # word → how specific it is in the plan
-        self.terms = terms  # the plan's programme names (上林名匠, 法律进企业 …): naming one names the figure
-        self._details = details  # the lexicon's details (money, contact): their anchor words
-        self.t = thresholds
+        self.judge = judge
+        self.units = judge.units
+        self.subject = judge.subject
+        self.t = judge.t
         self._avoid: frozenset[str] = frozenset()
 
     def _place_note(self, finding: Finding) -> Finding:
@@ -110,7 +94,7 @@ class Resolver:
         handler = {Op.ROW: self._row, Op.SERIES: self._series, Op.TARGET: self._target, Op.TARGETS: self._targets,
                    Op.CLAUSE: self._clause, Op.ROWS: self._rows}[ask.op]
         finding = handler(ask, hits)
-        if not finding.found and finding.kind != "rows" and self._off_topic(ask.query, hits):
+        if not finding.found and finding.kind != "rows" and self.judge.off_topic(ask.query, hits):
             return Finding(ask, False, "off_topic", scores=self._top_scores(ask.query, hits),
                            why="nothing in the plan speaks to the question's words, and the dense model finds no "
                                "passage close in meaning")
@@ -120,8 +104,8 @@ class Resolver:
     def _row(self, ask: Ask, hits: list[Hit]) -> Finding:
         q = ask.query
         row, _ = best_rows(self.plan, q, hits)[0]
-        unmet = self._unmet(q, row.render())
-        if self._supported(q, f"{row.item_title} {row.task} {row.timeline}", hits, row.id) and not unmet:
+        unmet = self.judge.unmet(q, row.render())
+        if self.judge.supported(q, f"{row.item_title} {row.task} {row.timeline}", hits, row.id) and not unmet:
             return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),
                                          why=f"annex row {row.id} states the question's concepts"))
         if not {"lead", "cooperating"} & q.aspects:  # "when …?" about something the annex does not list
@@ -141,8 +125,8 @@ class Resolver:
         q = ask.query
         row, _ = best_rows(self.plan, q, hits)[0]
         evidence = f"{row.item_title} {row.task} {row.timeline}"
-        unmet = self._unmet(q, row.render())
-        found = self._supported(q, evidence, hits, row.id) and not unmet
+        unmet = self.judge.unmet(q, row.render())
+        found = self.judge.supported(q, evidence, hits, row.id) and not unmet
         return Finding(ask, found, "series", row=row, unmet=unmet, scores=self._scores(q, evidence, hits, row.id),
                        why=f"every milestone of annex row {row.id}" if found else f"best row {row.id} is not about it")
 
@@ -154,9 +138,9 @@ class Resolver:
             best = ranked[0][0]
             chosen = [t for t, _ in ranked]
             evidence = " ".join(sentence_with(self.plan, t) for t in chosen)
-            unmet = self._unmet(q, evidence)
+            unmet = self.judge.unmet(q, evidence)
             figure = f"{self._heading(best.source)} {best.metric} {best.printed} {fragment_with(self.plan, best)}"
-            if self._supported(q, figure, hits, best.source) and self._names(q, best, figure) and not unmet:
+            if self.judge.supported(q, figure, hits, best.source) and self.judge.names(q, best, figure) and not unmet:
                 row = self.plan.annex.get(best.source)
                 series = row is not None and best.printed in row.timeline \
                     and sum(bool(m.years) for m in milestones(row.timeline)) > 1
@@ -310,15 +294,15 @@ class Resolver:
         else:
             sentences, _ = best_sentences(self.plan, q, hits, parent, prefer=_DATE if date_asked else None)
             evidence, clause, row = "".join(sentences), parent, self._lead_row(q, hits, parent)
-        unmet = self._unmet(q, evidence)
-        pieces = self._fragments_stating(q, evidence, window=1) if clause else [evidence]  # an annex row is one task
+        unmet = self.judge.unmet(q, evidence)
+        pieces = self.judge.fragments_stating(q, evidence, window=1) if clause else [evidence]  # an annex row is one task
         if number_asked and not unmet and not any(re.search(r"\d", f) for f in pieces):
             unmet.append(("具体数字", "the number"))  # "排第几": 走在宁波大市前列 gives no number
         if date_asked and not _DATE.search(evidence):
             unmet.append(("具体时间", "a date or deadline"))
         if lead_asked and "牵头" not in evidence:
             unmet.append(("牵头单位", "the lead unit"))
-        found = self._supported(q, evidence, hits, parent, meaning=clause is not None) and not unmet
+        found = self.judge.supported(q, evidence, hits, parent, meaning=clause is not None) and not unmet
         finding = Finding(ask, found, "clause", row=row if clause else self.plan.annex[parent], clause=clause,
                           sentences=sentences, unmet=unmet if found or unmet else [("这个问题", "this")],
                           scores=self._scores(q, evidence, hits, parent),
@@ -337,118 +321,20 @@ class Resolver:
         return row
 
     # --- judging -------------------------------------------------------------------------------
-    def _supported(self, q: Query, evidence: str, hits: list[Hit], source: str, meaning: bool = False) -> bool:
-        """The evidence states the question's concepts. With ``meaning`` (a quote of what the plan says, never a
-        unit's name or a figure), it may also be the passage the dense model finds closest in meaning, above
-        ``dense_support``, while it states part of the concepts (a paraphrase shares few words)."""
-        cov = coverage(q, evidence)
-        if cov >= self.t.coverage_found:
-            return True
-        if not meaning or not any(h.dense for h in hits):
-            return False
-        closest = max(hits, key=lambda h: h.dense)
-        return closest.passage.parent == source and closest.dense >= self.t.dense_support \
-            and cov >= self.t.coverage_with_dense
-
     def _heading(self, source: str) -> str:
         """The heading a passage of this source is searched with (annex item or measure title)."""
         if source in self.plan.annex:
             return self.plan.annex[source].item_title
         return self.plan.clauses[source].heading
 
-    def _names(self, q: Query, target: Target, figure: str) -> bool:
-        """Whether the question asks about what a figure measures: most of the figure's metric (by word weight)
-        is in the question. Asked about 最低工资标准 "每月多少钱", the 岗位津贴 amount is not named; asked about 青年
-        技能大赛, the 技能之星 period is not. A question asking for a unit (百分之几, 多少钱) is not answered by a
-        figure in another (a date, a count)."""
-        if q.measure_unit and not any(same_family(q.measure_unit, u) for u in (target.unit,) if u):
-            return False
-        asked = fold(" ".join([q.topic, *q.expansions, *(a for c in q.concepts for a in c.alternatives)]))
-        words = [w for w in self.words(metric_name(target.metric)) if len(w) > 1]
-        weights = [self.idf.get(w, WEIGHT_UNKNOWN_WORD) for w in words]
-        if not words:
-            return True
-        named = [w for w in words if fold(w) in asked]
-        share = sum(wt for w, wt in zip(words, weights) if w in named) / sum(weights)
-        return share >= METRIC_NAMED or any(w in self.terms for w in named)  # a programme's own name: 法律进企业
-
-    def _unmet(self, q: Query, evidence: str) -> list[Why]:
-        """Details the question asks that the evidence does not give."""
-        unmet: list[Why] = []
-        near = self._fragments_about(q, evidence)
-        for d in q.details:
-            pieces = self._fragments_about(q, evidence, d.anchors) if d.anchors else near
-            if d.evidence is None or not any(d.evidence.search(f) for f in pieces):
-                unmet.append({"money": ("具体金额", "the amount"),
-                              "contact": ("办理渠道（App、网址、电话或地址）",
-                                          "how or where to apply (app, website, phone or address)")}[d.name])
-        unmet += [(f"{p}的相关政策", f"anything about {p}") for p in q.places
-                  if not any(fold(p) in fold(f) for f in near)]
-        unmet += [(f"“{name}”", f"“{name}”") for name in q.quoted]
-        stated_numbers = set(_NUMBER.findall(evidence))
-        if q.unknown_years and not any(n in stated_numbers for n, _ in q.numbers):
-            unmet.append(("所问年份的目标或安排", "any target or plan for the year asked"))
-        money = next((d.anchors for d in self._details if d.name == "money"), ())
-        for n, u in q.numbers:
-            kind = UNIT_CLASS.get(u)
-            # a figure of the same kind corrects the question's, but only one standing next to what was asked
-            # about ("2500 元" of 最低工资 is not corrected by the 500 元 of 岗位津贴)
-            pieces = self._fragments_about(q, evidence, money) if kind == "money" else \
-                self._fragments_stating(q, evidence, window=1)
-            stated = {(m, UNIT_CLASS.get(v)) for m, v in _FIGURE.findall(" ".join(pieces))}
-            if not any(n == m for m, _ in stated) and not any(k == kind for _, k in stated):
-                unmet.append((f"“{n}{u}”这个数", f"the figure {n} {u}"))
-        return unmet
-
-    def _fragments_stating(self, q: Query, evidence: str, window: int = 0) -> list[str]:
-        """The comma-delimited pieces of the evidence that state any of what the question is about, with
-        ``window`` pieces after each (a figure often follows its subject: "…岗位津贴，最长不超过 36 个月")."""
-        subject = self.subject(q) or q.concepts
-        pieces = [p for p in re.split(r"[，,；;。]", evidence) if p.strip()]
-        hits = [i for i, p in enumerate(pieces) if any(fold(a) in fold(p) for c in subject for a in c.alternatives)]
-        return [pieces[j] for j in sorted({j for i in hits for j in range(i, min(i + window + 1, len(pieces)))})]
-
-    @staticmethod
-    def _fragments_about(q: Query, evidence: str, anchors: tuple[str, ...] = ()) -> list[str]:
-        """The comma-delimited pieces of the evidence that state the question's most specific concept (among
-        those holding an anchor word, when given): an amount or a place must stand next to what was asked
-        about, not elsewhere in the sentence."""
-        pieces = [p for p in re.split(r"[，,；;。]", evidence) if p.strip()]
-        def form(c) -> str | None:  # the concept as the evidence writes it: its own word first
-            return next((a for a in c.alternatives if fold(a) in fold(evidence)), None)
-
-        anchored = [c for c in q.concepts if any(w in c.word for w in anchors)]
-        stated = sorted((c for c in (anchored if anchors else q.concepts) if form(c)), key=lambda c: -c.weight)
-        if not stated:
-            return [] if anchored else pieces  # the thing paid (最低工资标准) is not in the evidence at all
-        word = fold(form(stated[0]))
-        return [p for p in pieces if word in fold(p)] or pieces
-
     def _checked(self, finding: Finding) -> Finding:
-        """A found answer still says which figures the question stated that the plan does not (a false
-        premise: "每月 3000 块" when it says 500 元、1000 元), and which unit the annex names when the
-        question named another as lead."""
-        q = finding.query
+        """A found answer with the premises it must correct (``Judge.premises``)."""
         texts = [finding.row.render()] if finding.row else []
-        texts += [sentence_with(self.plan, t) for g in finding.groups for t in g]
-        texts += finding.sentences
-        stated = set(_NUMBER.findall(" ".join(texts)))
-        finding.premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
-        finding.premise += [f"{y}年" for y in (*q.years, *q.unknown_years) if y not in stated and not q.borrowed]
-        finding.premise = list(dict.fromkeys(finding.premise))
+        texts += [sentence_with(self.plan, t) for g in finding.groups for t in g] + finding.sentences
         row = finding.row or next((self.plan.annex.get(t.source) for g in finding.groups for t in g
                                    if t.source in self.plan.annex), None)
-        leads = [u for u, role in q.roles if role == "lead"]
-        if row is not None and leads and not any(self.units.canonical(x) in leads for x in row.lead_units):
-            finding.lead_premise = (leads[0], row.lead)
+        finding.premise, finding.lead_premise = self.judge.premises(finding.query, texts, row)
         return finding
-
-    def _off_topic(self, q: Query, hits: list[Hit]) -> bool:
-        """Nothing of the plan in the question's words, no unit, and no passage close in meaning."""
-        if q.known_weight > 0 or q.units or q.places:
-            return False
-        top_dense = max((h.dense for h in hits[:5]), default=0.0)
-        return top_dense < self.t.dense_off_topic
 
     def _scores(self, q: Query, evidence: str, hits: list[Hit], source: str) -> dict:
         hit = next((h for h in hits if h.passage.parent == source), None)

@@ -13,7 +13,7 @@ from rank_bm25 import BM25Okapi
 
 from assistant.index import Index
 from assistant.passages import Passage
-from assistant.query import Query, coverage
+from assistant.reading import Query, coverage
 from assistant.tuning import BM25_WEIGHT, DENSE_WEIGHT, LEXICAL_ENOUGH, RRF_K, WEAK_TOPIC
 
 

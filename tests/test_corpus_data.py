@@ -274,7 +274,7 @@ def test_clause_slices_ordered_and_on_line_boundaries():
 
 
 def test_every_main_text_line_is_in_a_clause_or_is_a_heading():
-    src = plan()
+    plan()
     offsets, pos = [], 0
     for line in plan_lines():
         offsets.append(pos)
