@@ -38,8 +38,12 @@ TARGET_UNIT_BONUS = 0.5  # a question asking for a unit (多久 → 个月, 多�
 TIE_MARGIN = 0.1  # two figures of one sentence whose names state the question within this much of each other are
 #                   both given (劳模创新工作室: 宁波市 20 家 and 市级 50 家), not one picked by a stray character
 BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words say what it asks now
-DENSE_SUPPORT = 0.88  # the dense model's cosine similarity at which a passage supports an answer whose words
-#                       differ from the question's (with COVERAGE_WITH_DENSE of its concepts stated). Chosen from
+DENSE_SUPPORT = 0.91  # the dense model's cosine similarity at which the passage it finds closest in meaning
+#                       supports a quote whose words differ from the question's (with COVERAGE_WITH_DENSE of its
+#                       concepts stated); never a unit's name or a figure. Chosen from the trade-off curve in
+#                       eval/calibration.md (tune only, 449 questions): false refusals are lowest from 0.87 to 0.91
+#                       and 0.86 answers one question the plan is silent on, so the most cautious of the plateau
+COVERAGE_WITH_DENSE of its concepts stated). Chosen from
 #                       the trade-off curve in eval/calibration.md (tune only): the highest value at which false
 #                       refusals bottom out; nothing the plan is silent on was answered anywhere from 0.86 to 1.01
 COVERAGE_WITH_DENSE = 0.25  # the share of concepts such a passage must still state
