@@ -108,7 +108,7 @@ class Writer:
         if not f.found:
             return self.refusal(f, src, en), [{"clause": f.clause} if f.clause else asdict(f.row)] if f.clause or f.row else []
         words = {"row": self.row, "series": self.series, "target": self.target, "targets": self.targets,
-                 "clause": self.clause, "rows": self.rows, "structure": self.structure}[f.kind]
+                 "clause": self.clause, "rows": self.rows, "structure": self.structure, "refs": self.refs}[f.kind]
         return words(f, src, en)
 
     # --- units --------------------------------------------------------------------------------
@@ -117,7 +117,10 @@ class Writer:
         return f"{name} ({gloss})" if gloss else name
 
     def unit_list(self, names: list[str], en: bool) -> str:
-        return (", " if en else "、").join(self.unit(n, en) for n in names)
+        """Units as the annex prints them (市住建局、市财政局); in English, their names follow in brackets."""
+        printed = "、".join(names)
+        glosses = [self.units.english(n) for n in names] if en else []
+        return f"{printed} ({'; '.join(g or n for g, n in zip(glosses, names))})" if glosses and any(glosses) else printed
 
     def _title(self, source_id: str, en: bool) -> str:
         if source_id in self.plan.annex:
@@ -168,6 +171,27 @@ class Writer:
             text = "".join(plain[a] for a in asked) + f"{row.title}：“{row.task}”" + (f"——{others}" if others else "") \
                 + f"。{mark}"
         return _join(self._premises(f, en), text), [asdict(row), {"count": len(coops), "computed": True}]
+
+    def refs(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        """What measures and annex items named by number are, each with its citation."""
+        lines, facts = [], []
+        for ref in f.scores["refs"]:
+            if ref in self.plan.clauses:
+                clause = self.plan.clauses[ref]
+                mark = src.cite(ref, clause.sentences[0])
+                lines.append(f"Measure {clause.number} is “{clause.heading}” {mark}" if en
+                             else f"措施{clause.number}是“{clause.heading}”{mark}")
+                facts.append({"clause": ref})
+            else:
+                rows = [r for r in self.plan.annex.values() if f"item{r.item}" == ref]
+                marks = "".join(src.cite(r.id) for r in rows)
+                row = rows[0]
+                lines.append(f"Annex item {row.item} is “{row.item_title}” ({len(rows)} task(s), under measure "
+                             f"{row.measure}; lead unit {self.unit(row.lead, True)}) {marks}" if en else
+                             f"附件第 {row.item} 项是“{row.item_title}”（{len(rows)} 项任务，对应措施{row.measure}；"
+                             f"牵头单位：{row.lead}）{marks}")
+                facts += [asdict(r) for r in rows]
+        return ("; ".join(lines) + ".") if en else ("；".join(lines) + "。"), facts
 
     def structure(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
         """How many measures, groups, annex items and tasks the plan has, counted from the records."""
@@ -329,8 +353,8 @@ class Writer:
         parts = []
         if q.years:
             parts.append(f"with a milestone in {' or '.join(q.years)}" if en else f"{'、'.join(q.years)} 年")
-        if q.milestone:
-            parts.append(f"“{q.milestone}”" if en else f"“{q.milestone}”")
+        if q.milestones:
+            parts.append(" or ".join(f"“{m}”" for m in q.milestones) if en else "或".join(f"“{m}”" for m in q.milestones))
         if q.roles:
             if en:
                 parts.append(" and ".join(f"{role_en[r]} {self.unit(u, True)}" for u, r in q.roles))

@@ -32,7 +32,7 @@ class Finding:
 
     ask: Ask
     found: bool
-    kind: str  # row | series | target | targets | clause | rows | structure | off_topic
+    kind: str  # row | series | target | targets | clause | rows | structure | refs | off_topic
     row: AnnexRow | None = None  # the task that answers (row, series) or names the unit to contact
     rows: list[RowMatch] = field(default_factory=list)  # rows: the complete selection
     groups: list[list[Target]] = field(default_factory=list)  # targets: each figure with its restatements
@@ -91,9 +91,18 @@ class Resolver:
         self._avoid = avoid if ask.query.joined else frozenset()
         if ask.query.chat:
             return Finding(ask, False, "off_topic", why="a request the plan cannot serve (write, chat, weather)")
-        handler = {Op.ROW: self._row, Op.SERIES: self._series, Op.TARGET: self._target, Op.TARGETS: self._targets,
-                   Op.CLAUSE: self._clause, Op.ROWS: self._rows}[ask.op]
-        finding = handler(ask, hits)
+        if ask.query.unknown_units and ask.op is Op.ROWS:  # "市公安局负责哪些任务？": the plan lists no such unit
+            return Finding(ask, False, "rows" if ask.op is Op.ROWS else "clause",
+                           unmet=[(f"“{u}”", f"“{u}”") for u in ask.query.unknown_units],
+                           why="names a unit the plan does not list")
+        if ask.query.refs and ask.op is Op.CLAUSE:
+            return self._refs(ask)
+        if ask.op is Op.ROW:
+            finding = self._row(ask, hits, before)
+        else:
+            handler = {Op.SERIES: self._series, Op.TARGET: self._target, Op.TARGETS: self._targets,
+                       Op.CLAUSE: self._clause, Op.ROWS: self._rows}[ask.op]
+            finding = handler(ask, hits)
         if not finding.found and finding.kind != "rows" and self.judge.off_topic(ask.query, hits):
             return Finding(ask, False, "off_topic", scores=self._top_scores(ask.query, hits),
                            why="nothing in the plan speaks to the question's words, and the dense model finds no "
@@ -101,9 +110,21 @@ class Resolver:
         return self._place_note(finding) if not finding.found and ask.query.places else finding
 
     # --- one annex task ------------------------------------------------------------------------
-    def _row(self, ask: Ask, hits: list[Hit]) -> Finding:
+    def _row(self, ask: Ask, hits: list[Hit], before: Finding | None = None) -> Finding:
         q = ask.query
-        row, _ = best_rows(self.plan, q, hits)[0]
+        ranked = [r for r, _ in best_rows(self.plan, q, hits)]
+        named = [r for r in ranked if f"item{r.item}" in q.refs or f"m{r.measure}" in q.refs]
+        if named:  # "附件第19项谁牵头": the rows of the item named
+            ranked = named
+        elif q.joined and before is not None and before.found and before.clause in self.plan.clauses:
+            # "…有没有机会出国学习交流？哪个部门配合？": the rows implementing the measure just quoted
+            number = self.plan.clauses[before.clause].number
+            implementing = [r for r in ranked if number and r in self.plan.rows_of_measure(number)]
+            if implementing:
+                row = implementing[0]
+                return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),
+                                             why=f"annex row {row.id} implements {before.clause}, quoted by the part before"))
+        row = ranked[0]
         unmet = self.judge.unmet(q, row.render())
         if self.judge.supported(q, f"{row.item_title} {row.task} {row.timeline}", hits, row.id) and not unmet:
             return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),
@@ -120,6 +141,17 @@ class Resolver:
                        unmet=unmet or [("这项工作的牵头和配合单位", "which unit leads or cooperates on this")],
                        scores=self._scores(q, row.render(), hits, row.id),
                        why=f"best row {row.id} does not state the question's concepts")
+
+    def _refs(self, ask: Ask) -> Finding:
+        """Measures and annex items named by number: their titles (and, for an item, its rows and the measure it
+        implements; the annex numbers its items differently from the measures)."""
+        refs = [r for r in ask.query.refs if r in self.plan.clauses or
+                any(f"item{row.item}" == r for row in self.plan.annex.values())]
+        if not refs:
+            return Finding(ask, False, "clause", unmet=[(f"编号为 {'、'.join(ask.query.refs)} 的内容",
+                                                         f"anything numbered {', '.join(ask.query.refs)}")],
+                           why="no measure or annex item has that number")
+        return Finding(ask, True, "refs", scores={"refs": refs}, why="measures or annex items named by number")
 
     def _series(self, ask: Ask, hits: list[Hit]) -> Finding:
         q = ask.query
@@ -168,11 +200,12 @@ class Resolver:
         pool = select_targets(self.plan.targets, None, q.measure_unit)
         in_years = [t for t in pool if not years or any(in_year(t, y) for y in years)]
         if len(years) > 1:  # "2019年和2020年的达标率分别是多少": one figure per year
-            chosen = [self._best_named(q, [t for t in pool if in_year(t, y)]) for y in years]
-        elif len(ask.entities) > 1:  # "首席工人和技术能手哪个多"
-            chosen = [self._best_named(e, in_years) for e in ask.entities]
-        else:  # "三类公共实训基地里哪一类最多", "2025 年以百分比计的目标里哪个最高"
-            chosen = self._topical(q, in_years)
+            chosen = [self._best_named(q, [t for t in pool if in_year(t, y)], q) for y in years]
+        else:
+            chosen = [self._best_named(e, in_years, q) for e in ask.entities] if len(ask.entities) > 1 else []
+            if None in chosen or not chosen:  # "三类公共实训基地里哪一类最多": the figures of the topic
+                topical = self._topical(q, in_years)
+                chosen = topical if len(topical) >= 2 or not chosen else chosen
         groups = [self._with_twins(g[0]) for g in group_twins(t for t in chosen if t is not None)]
         if ask.reduce in (Reduce.MAX, Reduce.MIN) and groups:  # compare like with like: 元 with 元, not 个月
             units = [g[0].unit for g in groups]
@@ -192,8 +225,9 @@ class Resolver:
 
     def _topical(self, q: Query, pool: list[Target]) -> list[Target]:
         """The figures of a topic: those stating it, with the figures printed beside the best of them (the
-        other two of "2 个…中心、8 个…基地、5 个…基地"). With no topic, every figure the filters left."""
-        if sum(c.weight for c in self.subject(q)) < WEAK_TOPIC:
+        other two of "2 个…中心、8 个…基地、5 个…基地"). With no topic but a year or a unit of measure ("2025 年以
+        百分比计的目标"), every figure those filters left."""
+        if not self.subject(q) and (q.years or q.measure_unit):
             return list(pool)
         scored = sorted(((coverage(q, f"{t.metric} {t.printed} {fragment_with(self.plan, t)}"), t) for t in pool),
                         key=lambda p: -p[0])
@@ -204,12 +238,21 @@ class Resolver:
                        and same_family(best.unit, t.unit)]
         return chosen
 
-    def _best_named(self, q: Query, pool: list[Target]) -> Target | None:
+    def _best_named(self, q: Query, pool: list[Target], whole: Query) -> Target | None:
         """The figure a name points at: its metric states the name best (the sentence around it counts less)."""
         scored = [(TARGET_METRIC_WEIGHT * coverage(q, f"{t.metric} {t.printed}")
                    + coverage(q, fragment_with(self.plan, t)), t) for t in pool]
         score, best = max(scored, key=lambda p: p[0], default=(0.0, None))
-        return best if score >= (TARGET_METRIC_WEIGHT + 1) * self.t.coverage_found else None
+        if best is None or score < (TARGET_METRIC_WEIGHT + 1) * self.t.coverage_found:
+            return None
+        # the question as a whole must name what the figure measures ("…的中心和基地": 基地 alone names none, but
+        # "市级综合性、区域性、专业性三类公共实训": 区域性 names 区域性公共实训基地 with the words it shares)
+        if self.judge.names(q, best, "") or self.judge.names(whole, best, ""):
+            return best
+        # or the figure's own row names the entity's most specific word ("小三级工会达标率": a4.2's 小三级 tasks)
+        strongest = max(self.subject(q), key=lambda c: c.weight, default=None)
+        row = self.plan.annex.get(best.source)
+        return best if strongest and row and any(fold(a) in fold(row.task) for a in strongest.alternatives) else None
 
     def _with_twins(self, target: Target) -> list[Target]:
         """A figure with every restatement of it (main text and annex), main text first."""
@@ -221,7 +264,7 @@ class Resolver:
         q = ask.query
         keep, area = None, self._area(q)
         subject = self.subject(q)
-        if ask.reduce is Reduce.COUNT and not (q.roles or q.years or q.milestone or area or q.measure_unit):
+        if ask.reduce is Reduce.COUNT and not (q.roles or q.years or q.milestones or area or q.measure_unit):
             return Finding(ask, True, "structure", why="a count of the plan's own parts (measures, groups, annex)")
         if area:  # the question names an area of the plan ("职业教育方面", "党建那块", "运用互联网这一大块")
             keep = lambda row: (row.group, row.item) in area or row.group in area  # noqa: E731
@@ -229,24 +272,25 @@ class Resolver:
             about = replace(q, concepts=subject)  # "…的人才培养和培训数量目标": the tasks that are about them
             keep = lambda row: coverage(about, f"{row.task} {row.timeline}") >= self.t.coverage_found  # noqa: E731
         f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
-                      years=tuple(int(y) for y in q.years), milestone=q.milestone,
+                      years=tuple(int(y) for y in q.years), milestones=q.milestones,
                       measure_unit=q.measure_unit if q.measure_unit == "%" else None, keep=keep)
         matches = select_rows(self.plan.annex.values(), self.units, f)
-        also = self._main_text_milestones(f, subject if keep else []) if (f.years or f.milestone) and not f.units else []
         relaxed = []
         if not matches and f.keep is not None and not area:  # the topic's words were not the task's: drop them
             relaxed.append("topic")
             f = replace(f, keep=None)
             matches = select_rows(self.plan.annex.values(), self.units, f)
-        if not matches and f.milestone and f.years:  # "从2021年开始…": 开始 may mean "from", not the milestone 启动
-            relaxed.append(f.milestone)
-            f = replace(f, milestone=None)
+        timed = (f.years or f.milestones) and not f.units
+        also = self._main_text_milestones(f, subject if f.keep else []) if timed else []
+        if not matches and f.milestones and f.years:  # "从2021年开始…": 开始 may mean "from", not 启动
+            relaxed += f.milestones
+            f = replace(f, milestones=())
             matches = select_rows(self.plan.annex.values(), self.units, f)
         unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
         found = bool(matches or also) and not unmet
         return Finding(ask, found, "rows", rows=matches, groups=[[t] for t in also], unmet=unmet,
                        scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
-                                          "milestone": f.milestone, "measure_unit": f.measure_unit,
+                                          "milestones": list(f.milestones), "measure_unit": f.measure_unit,
                                           "area": sorted(str(a) for a in area),
                                "topic": [c.word for c in self.subject(q)] if keep else []},
                                "matches": len(matches), "dropped": relaxed},
@@ -262,14 +306,15 @@ class Resolver:
             sentence = sentence_with(self.plan, t)
             if f.years and not any(in_year(t, y) for y in f.years):
                 continue
-            if f.milestone and f.milestone not in fragment_with(self.plan, t) + sentence[sentence.find(t.printed):][:40]:
+            near = fragment_with(self.plan, t) + sentence[sentence.find(t.printed):][:40]
+            if f.milestones and not any(m in near for m in f.milestones):
                 continue
             if f.measure_unit and t.unit != f.measure_unit:
                 continue
             if subject and not any(fold(a) in fold(f"{t.metric} {t.printed}") for c in subject for a in c.alternatives):
                 continue
             out.append(t)
-        return out if f.milestone or f.measure_unit else []
+        return out if f.milestones or f.measure_unit else []
 
     def _area(self, q: Query) -> set:
         """The groups （一）…（六） or annex items whose titles the question's subject names, when the question

@@ -146,6 +146,8 @@ class Judge:
         premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
         premise += [f"{y}年" for y in (*q.years, *q.unknown_years) if y not in stated and not q.borrowed]
         leads = [u for u, role in q.roles if role == "lead"]
+        if "lead" in q.aspects and q.unknown_units:  # "…是由市人大常委会牵头的吧？"
+            leads += q.unknown_units
         lead = None
         if row is not None and leads and not any(self.units.canonical(x) in leads for x in row.lead_units):
             lead = (leads[0], row.lead)

@@ -107,11 +107,13 @@ class Lexicon:
         """Which set cues the question holds: count, list, max, min, each, series, any_role, printed_only."""
         return {name for name, m in self.set_cues.items() if m.find(question)}
 
-    def milestone(self, question: str) -> str | None:
-        """The timeline milestone a question names (启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标), the longest cue
-        winning (全部完成 over 完成)."""
-        found = [(len(max(m.find(question), key=len)), key) for key, m in self.milestone_cues.items() if m.find(question)]
-        return max(found)[1] if found else None
+    def milestones(self, question: str) -> list[str]:
+        """The timeline milestones a question names (启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标, 制定方案), in
+        order of mention; a milestone inside a longer one counts once (全部完成, not also 完成)."""
+        found = [(key, cue) for key, m in self.milestone_cues.items() for cue in m.find(question)]
+        found = [(k, c) for k, c in found if not any(c != c2 and c in c2 for _, c2 in found)]
+        order = fold(question)
+        return list(dict.fromkeys(k for k, c in sorted(found, key=lambda kc: order.find(fold(kc[1])))))
 
     def milestone_words(self) -> set[str]:
         """Words that say when or how far, not what (启动, 全覆盖, 达到 …): never a question's topic."""

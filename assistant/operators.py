@@ -26,10 +26,10 @@ class Milestone:
     years: tuple[int, ...]  # every year it names; a range 2021-2025 names each year in it
     base: bool  # "以 2018 年为基数": the year is a baseline, not a milestone
 
-    def matches(self, year: int | None = None, milestone: str | None = None, unit: str | None = None) -> bool:
+    def matches(self, year: int | None = None, milestones: tuple[str, ...] = (), unit: str | None = None) -> bool:
         if year is not None and (self.base or year not in self.years):
             return False
-        if milestone is not None and milestone not in self.text:
+        if milestones and not any(m in self.text for m in milestones):
             return False
         return unit is None or unit in self.text
 
@@ -54,7 +54,7 @@ class RowFilter:
     units: tuple[tuple[str, str], ...] = ()  # (canonical unit, lead | cooperating | any), all must hold
     printed_only: bool = False  # the unit's cell must be printed, not carried down from a merged cell
     years: tuple[int, ...] = ()  # a milestone names one of these years
-    milestone: str | None = None  # a milestone holds this word (启动, 完成, 全覆盖 …)
+    milestones: tuple[str, ...] = ()  # a milestone holds one of these words (启动, 完成, 全覆盖 …)
     measure_unit: str | None = None  # a milestone holds this unit (%, 万人 …)
     keep: Callable[[AnnexRow], bool] | None = None  # e.g. the row is about the question's topic
 
@@ -90,9 +90,9 @@ def select_rows(rows: Iterable[AnnexRow], units: Units, f: RowFilter) -> list[Ro
             roles[unit] = role
             inherited |= (row.lead_cell if role == "lead" else row.cooperating_cell) == "inherited"
         else:
-            timed = bool(f.years) or f.milestone is not None or f.measure_unit is not None
+            timed = bool(f.years) or bool(f.milestones) or f.measure_unit is not None
             hits = [m for m in milestones(row.timeline)
-                    if any(m.matches(y, f.milestone, f.measure_unit) for y in f.years or (None,))]
+                    if any(m.matches(y, f.milestones, f.measure_unit) for y in f.years or (None,))]
             if timed and not hits:
                 continue
             if f.keep is not None and not f.keep(row):
@@ -154,8 +154,8 @@ _core = metric_name
 def twins(a: Target, b: Target) -> bool:
     """The same figure stated twice (main text and annex): same value, unit and year, and metrics that
     share most of their characters."""
-    if (a.value, a.unit, a.year) != (b.value, b.unit, b.year):
-        return False
+    if (a.value, a.unit) != (b.value, b.unit) or (a.year and b.year and a.year != b.year):
+        return False  # (the annex often leaves the year out: 2 个中心 "常态化开展" is m6's 2 个中心 by 2025)
     x, y = _core(a.metric), _core(b.metric)
     if x in y or y in x:
         return True

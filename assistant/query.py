@@ -64,7 +64,7 @@ class Ask:
         q = self.query
         return {"op": self.op.value, "reduce": self.reduce.value, "part": q.question, "topic": q.topic.strip(),
                 "aspects": sorted(q.aspects), "sets": sorted(q.sets), "units": q.roles or q.units, "years": q.years,
-                "milestone": q.milestone, "measure_unit": q.measure_unit, "borrowed": q.borrowed,
+                "milestones": list(q.milestones), "measure_unit": q.measure_unit, "borrowed": q.borrowed,
                 "concepts": [(c.word, round(c.weight, 2)) for c in q.concepts],
                 "entities": [e.question for e in self.entities]}
 
@@ -99,6 +99,7 @@ class QueryParser:
         self.normalize = normalizer
         self.reader = Reader(lexicon, units, tokenizer, vocabulary_idf, plan_years, plan_text, normalizer.vocabulary)
         self._passages = [fold(p) for p in passages]  # sentences and annex rows: what the plan states together
+        self._terms = frozenset(lexicon.terms)  # the plan's programme names
 
     def plan(self, question: str, history: list[str] | None = None) -> QueryPlan:
         """Read a question (and, for follow-ups, the turns before it) into asks."""
@@ -110,7 +111,7 @@ class QueryParser:
             before = asks[-1].query if asks else previous
             if before is not None:
                 q = self._continue(q, before, from_history=not asks)
-            asks.append(self._ask(q))
+            asks += _each(self._ask(q))
         asks = _merge([a for a in asks if _asks_something(a.query)] or asks[-1:]) \
             or [self._ask(self.reader.read(normalized.text))]
         return QueryPlan(question, normalized, language(normalized.text), asks)
@@ -150,7 +151,7 @@ class QueryParser:
                            measure_unit=q.measure_unit or before.measure_unit,
                            aspects=q.aspects or before.aspects, sets=q.sets or before.sets,
                            units=before.units, roles=q.roles or before.roles, years=q.years or before.years,
-                           milestone=q.milestone or before.milestone, borrowed=borrowed,
+                           milestones=q.milestones or before.milestones, borrowed=borrowed,
                            joined=not from_history, untranslated=self.reader.untranslated(topic))
         if back and not q.aspects and not q.details:  # "那尘肺病呢？", "那市财政局呢？"
             keep = before.sets if q.units else before.sets - {"list", "count"}  # a unit's list stays a list
@@ -176,7 +177,7 @@ class QueryParser:
             Reduce.COUNT if "count" in sets else Reduce.MAX if "max" in sets else \
             Reduce.MIN if "min" in sets else Reduce.LIST
         own = self.reader.own_weight(q)
-        if q.units and (roles or sets & {"list", "count", "any_role"}) and \
+        if (q.units or q.unknown_units) and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
         comparing = sets & {"max", "min", "each", "sum", "difference"} or \
@@ -186,8 +187,9 @@ class QueryParser:
         if not roles and (len(entities) > 1 or (sets & {"max", "min"} and which) or sets & {"sum", "difference"}):
             return Ask(Op.TARGETS, q, reduce, entities)  # "首席工人和技术能手哪个多", "…加起来一共多少个"
         specific = max((c.weight for c in self.reader.subject(q)), default=0.0) >= WEAK_TOPIC
-        slice_ = (q.years or q.milestone) and sets & {"list", "each"} and not roles \
-            and (not specific or q.area)  # "母婴室…哪些地方…全覆盖" asks about 母婴室, not a slice of the annex
+        slice_ = (q.years or q.milestones) and not roles and (
+            (sets & {"list", "each"} and not specific)  # "母婴室…哪些地方…全覆盖" asks about 母婴室, not a slice
+            or q.area)  # "党建这块2019年要达到什么比例": the area's milestones of that year
         if "count" in sets or slice_:
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
         if "series" in sets:
@@ -203,16 +205,21 @@ class QueryParser:
             return Ask(Op.ROW, q)
         if q.years and not q.unknown_years:  # "到2020年，实名制要做到哪一步？": that year's figure or milestone
             return Ask(Op.TARGET, q)
-        return Ask(Op.CLAUSE, q)
+        return Ask(Op.CLAUSE, q)  # also "措施17讲什么", "正文第17条和附件第17项是一回事吗" (q.refs)
 
     def _entities(self, q: Query) -> list[Query]:
-        """The figures a comparison names ("首席工人和技术能手哪个多"): each piece between 和、，与 … that has a
-        topic of its own."""
+        """The figures a comparison names ("首席工人和技术能手哪个多"): each piece between 和、与 … that names
+        something specific of its own. The question's frame after the last comma ("…，哪个要求高？") is no part
+        of the last piece, and a bare head noun ("…的中心和基地": 基地) names nothing on its own."""
         pieces = [p.strip() for p in _ENTITY_SPLIT.split(q.question) if p and p.strip()]
         out = []
         for piece in pieces:
+            clauses = [c for c in re.split(r"[，,]", piece) if c.strip()]
+            if len(clauses) > 1 and QUESTION_WORD.search(clauses[-1]):
+                piece = "，".join(clauses[:-1])
             concepts = [c for c in self.reader.concepts(piece) if c.known and c.word not in self.reader.milestone_words]
-            if concepts and sum(c.weight for c in concepts) >= WEAK_TOPIC / 2:
+            if concepts and (sum(c.weight for c in concepts) >= WEAK_TOPIC
+                             or any(c.word in self._terms for c in concepts)):  # 上林名匠: a name of the plan's
                 out.append(replace(q, question=piece, topic=piece, expansions=self.lexicon.expand(piece),
                                    concepts=self.reader.concepts(piece)))
         return out
@@ -254,6 +261,18 @@ def _split_clauses(sentence: str) -> list[str]:
             start = m.end()
     out.append(sentence[start:].strip())
     return [p for p in out if p]
+
+
+def _each(ask: Ask) -> list[Ask]:
+    """A list of named figures ("“技能之星”大赛和职工技能运动会分别多久办一次？") is one ask per figure: each is found
+    (or found missing) on its own. Comparisons, sums and differences stay one ask over them all."""
+    if ask.op is not Op.TARGETS or ask.reduce is not Reduce.LIST or len(ask.entities) < 2 \
+            or len(ask.query.years) > 1:  # several years of one figure stay one ask (one figure per year)
+        return [ask]
+    q = ask.query
+    return [Ask(Op.TARGET, replace(q, question=e.question, topic=e.topic, expansions=e.expansions,
+                                   concepts=e.concepts, joined=q.joined or i > 0))
+            for i, e in enumerate(ask.entities)]
 
 
 def _merge(asks: list[Ask]) -> list[Ask]:

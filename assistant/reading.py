@@ -31,6 +31,11 @@ QUESTION_WORD = re.compile(r"多[大少久长]|什么|啥|咋|哪|几|怎么|如
 # "哪个目标高", "哪一项更多": which … is higher / more (max), lower / fewer (min)
 _WHICH_MORE = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(高|多|大|长)")
 _WHICH_LESS = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(低|少|小|短)")
+# References to the plan's own numbering: 措施17, 第17条, 正文第17条, measure 17; 附件第17项, annex item 17
+_MEASURE_REF = re.compile(r"措施\s*(\d{1,2})|(?:正文)?第\s*(\d{1,2})\s*条|measure\s+(\d{1,2})", re.IGNORECASE)
+_ITEM_REF = re.compile(r"附件[里中的]?\s*第?\s*(\d{1,2})\s*项|annex\s+item\s+(\d{1,2})", re.IGNORECASE)
+# A body named the way the plan names its units (市公安局, 市民政局): if the plan does not list it, it is not in the plan
+_UNIT_LIKE = re.compile(r"市[\u4e00-\u9fff]{1,6}?(?:局|常委会|委员会|委|办公室|办|中心)")
 # "职业教育方面", "党建那块", "运用互联网这一大块": the question names an area of the plan
 _AREA = re.compile(r"方面|那块|这块|那一块|这一块|一大块|部分|板块|领域|那一项|相关的|有关的")
 
@@ -60,7 +65,7 @@ class Query:
     units: list[str]  # canonical unit names mentioned
     roles: list[tuple[str, str]] = field(default_factory=list)  # (unit, lead | cooperating | any)
     years: list[str] = field(default_factory=list)  # years asked about (as written, 2019 …)
-    milestone: str | None = None  # 启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标
+    milestones: tuple[str, ...] = ()  # 启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标, 制定方案 (any of them)
     measure_unit: str | None = None  # %, 家, 万人 …
     details: list = field(default_factory=list)  # lexicon Details asked (money, contact, place)
     places: list[str] = field(default_factory=list)
@@ -69,9 +74,16 @@ class Query:
     quoted: list[str] = field(default_factory=list)  # names in quotes the plan never prints
     untranslated: list[str] = field(default_factory=list)  # English words the lexicon cannot map
     chat: bool = False  # a request the plan cannot serve (write a poem, the weather)
+    refs: list[str] = field(default_factory=list)  # measures and annex items named by number: m17, item17
+    unknown_units: list[str] = field(default_factory=list)  # bodies named like units the plan never lists
     area: bool = False  # the question names an area of the plan (…方面, …那块)
     borrowed: str | None = None  # the earlier question (history) this part continues
     joined: bool = False  # the part took its topic from the part before it in the same question
+
+    @property
+    def milestone(self) -> str | None:
+        """The first milestone named, if any."""
+        return self.milestones[0] if self.milestones else None
 
     @property
     def english(self) -> bool:
@@ -127,11 +139,12 @@ class Reader:
             question=part, lang=language(part), aspects=self._aspects(part), sets=self._sets(part),
             topic=topic, expansions=self.lexicon.expand(topic), concepts=self.concepts(topic),
             units=self.units.find(part), roles=self._roles(part), years=_years(part),
-            milestone=self.lexicon.milestone(part), measure_unit=self.lexicon.measure_unit(part),
+            milestones=tuple(self.lexicon.milestones(part)), measure_unit=self.lexicon.measure_unit(part),
             details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
             unknown_years=[y for y in dict.fromkeys(explicit) if y not in self.plan_years], chat=self.lexicon.chat(part),
             area=bool(_AREA.search(part)),
-            numbers=[(a or b, u) for a, u, b, _ in _NUMBER.findall(part)], quoted=quoted,
+            numbers=[(a or b, u) for a, u, b, _ in _NUMBER.findall(_ITEM_REF.sub(" ", _MEASURE_REF.sub(" ", part)))],
+            quoted=quoted, refs=_refs(part), unknown_units=self._unknown_units(part),
             untranslated=self.untranslated(topic))
 
     def concepts(self, text: str) -> list[Concept]:
@@ -151,7 +164,7 @@ class Reader:
             if w in places or any(w.startswith(p) and len(w) <= len(p) + 1 for p in places):
                 continue  # 宁波, 宁波市: a place is checked on its own (findings), it is not what is asked about
             alts = (w, *self.lexicon.expand_word(w, self.tokenizer.is_word))
-            if (len(w) == 1 or re.fullmatch(r"[\d.]+", w)) and len(alts) == 1:
+            if (len(w) == 1 or re.fullmatch(r"[\d.]+%?", w)) and len(alts) == 1:
                 weight, known = WEIGHT_SINGLE_CHAR, False  # 大, 进, 2025: too common to say what it is about
             elif w in self.idf:
                 weight, known = self.idf[w], True
@@ -260,10 +273,16 @@ class Reader:
             return "any"
         return "lead" if "lead" in aspects else "cooperating" if "cooperating" in aspects else None
 
+    def _unknown_units(self, part: str) -> list[str]:
+        """Names shaped like the plan's units (市公安局) that no unit of the plan has."""
+        known = [(a, b) for a, b, _ in self.units.mentions(part)]
+        return [m.group() for m in _UNIT_LIKE.finditer(part)
+                if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in known)]
+
     def subject(self, q: Query) -> list[Concept]:
         """What a part is about by its own words: the plan's concepts, leaving out milestone words (完成, 启动,
         覆盖 of 全覆盖 …), which say when, not what."""
-        cue = q.milestone or ""
+        cue = "".join(q.milestones)
         return [c for c in q.concepts if c.known and c.word not in cue
                 and not all(a in self.milestone_words for a in c.alternatives)]
 
@@ -292,6 +311,13 @@ def covered(query: Query, text: str) -> set[Concept]:
     """The question's concepts that ``text`` states."""
     folded = fold(text)
     return {c for c in query.concepts if any(fold(a) in folded for a in c.alternatives)}
+
+
+def _refs(text: str) -> list[str]:
+    """The measures (m17) and annex items (item17) a part names by number."""
+    refs = [f"m{a or b or c}" for a, b, c in _MEASURE_REF.findall(text)]
+    refs += [f"item{a or b}" for a, b in _ITEM_REF.findall(_MEASURE_REF.sub(" ", text))]
+    return list(dict.fromkeys(refs))
 
 
 def _years(text: str) -> list[str]:
