@@ -190,7 +190,7 @@ class Writer:
                              f"{row.measure}; lead unit {self.unit(row.lead, True)}) {marks}" if en else
                              f"附件第 {row.item} 项是“{row.item_title}”（{len(rows)} 项任务，对应措施{row.measure}；"
                              f"牵头单位：{row.lead}）{marks}")
-                facts += [asdict(r) for r in rows]
+                facts += [asdict(r) for r in rows] + [{"count": len(rows), "measure": row.measure, "computed": True}]
         return ("; ".join(lines) + ".") if en else ("；".join(lines) + "。"), facts
 
     def structure(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:

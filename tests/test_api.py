@@ -57,7 +57,7 @@ def test_openai_client_non_streaming(app):
     assert "市卫生健康局" in text and "[1]" in text and "(a19.4)" in text.split("来源 Sources:")[1]
     assert reply.choices[0].finish_reason == "stop"
     policy = reply.model_extra["cixi"]
-    assert policy["found"] is True and policy["route"] == "responsibility"
+    assert policy["found"] is True and policy["route"] == "row"
     assert policy["citations"][0]["id"] == "a19.4" and "市卫生健康局" in policy["citations"][0]["text"]
 
 
