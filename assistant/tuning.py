@@ -47,7 +47,7 @@ METRIC_NAMED = 0.5  # a figure answers only if the question names at least this 
 DENSE_SUPPORT = 0.88  # the dense model's cosine similarity at which the passage it finds closest in meaning
 #                       supports a quote whose words differ from the question's (with COVERAGE_WITH_DENSE of its
 #                       concepts stated); never a unit's name or a figure. Chosen from the trade-off curve in
-#                       eval/calibration.md (tune, 579 questions): 0.88 has the fewest false refusals (6/501) of the
+#                       eval/calibration.md (tune, 709 questions): 0.88 has the fewest false refusals (8/612) of the
 #                       values that answer only one question the plan is silent on (0.87 answers two)
 COVERAGE_WITH_DENSE = 0.25  # the share of concepts such a passage must still state (set by hand)
 DENSE_OFF_TOPIC = 0.80  # below this best dense similarity, a question with no word of the plan is off-topic;
