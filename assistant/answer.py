@@ -108,7 +108,8 @@ class Writer:
         if not f.found:
             return self.refusal(f, src, en), [{"clause": f.clause} if f.clause else asdict(f.row)] if f.clause or f.row else []
         words = {"row": self.row, "series": self.series, "target": self.target, "targets": self.targets,
-                 "clause": self.clause, "rows": self.rows, "structure": self.structure, "refs": self.refs}[f.kind]
+                 "clause": self.clause, "rows": self.rows, "units": self.unit_set, "structure": self.structure,
+                 "refs": self.refs}[f.kind]
         return words(f, src, en)
 
     # --- units --------------------------------------------------------------------------------
@@ -182,6 +183,16 @@ class Writer:
                 lines.append(f"Measure {clause.number} is “{clause.heading}” {mark}" if en
                              else f"措施{clause.number}是“{clause.heading}”{mark}")
                 facts.append({"clause": ref})
+            elif ref in self.plan.annex:  # one task of an item, by its place in the item
+                row = self.plan.annex[ref]
+                n = ref.split(".")[1]
+                coops = self.unit_list(row.cooperating_units, en) if row.cooperating_units else ""
+                lines.append(f"Task {n} of annex item {row.item} ({self._title(ref, True)}): “{row.task}” — lead unit "
+                             f"{self.unit(row.lead, True)}; cooperating units {coops or 'none'}; timeline "
+                             f"{row.timeline} {src.cite(ref)}" if en else
+                             f"附件第 {row.item} 项的第 {n} 条：“{row.task}”——牵头单位：{row.lead}；配合单位："
+                             f"{coops or '未列'}；时间进度：{row.timeline}{src.cite(ref)}")
+                facts.append(asdict(row))
             else:
                 rows = [r for r in self.plan.annex.values() if f"item{r.item}" == ref]
                 marks = "".join(src.cite(r.id) for r in rows)
@@ -202,7 +213,8 @@ class Writer:
         titles = "；".join(f"{g}{self.plan.group_title(g)}" for g in groups)
         first, last = src.cite(measures[0].id), src.cite(measures[-1].id)  # the numbering runs 1 … 24
         rows_in_order = list(self.plan.annex)
-        first_row, last_row = src.cite(rows_in_order[0]), src.cite(rows_in_order[-1])  # annex items 1 … 22
+        last_item = next(r for r in rows_in_order if self.plan.annex[r].item == items[-1])  # its number is printed there
+        first_row, last_row = src.cite(rows_in_order[0]), src.cite(last_item)  # annex items 1 … 22
         if en:
             text = (f"The main text lists {len(measures)} measures ({first}…{last}) in {len(groups)} groups; the annex "
                     f"divides the work into {len(items)} items and {rows} tasks ({first_row}…{last_row}). Groups: {titles}.")
@@ -346,6 +358,31 @@ class Writer:
         return text, [asdict(m.row) for m in matches] + [{"count": len(matches), "items": len(items),
                                                           "inherited": inherited, "computed": True}]
 
+    def unit_set(self, f: Finding, src: _Sources, en: bool) -> tuple[str, list[dict]]:
+        """The distinct units in the role asked over the rows chosen, each with how many of them it has and
+        their citations; a unit spelled two ways in the table (市人社局, 市人力社保局) counts once."""
+        role = "lead" if "lead" in f.query.aspects else "cooperating"
+        by_unit: dict[str, list] = {}
+        for m in f.rows:
+            for name in (m.row.lead_units if role == "lead" else m.row.cooperating_units):
+                by_unit.setdefault(self.units.canonical(name), []).append(m.row)
+        what = self._row_filter_words(f, en)
+        ranked = sorted(by_unit.items(), key=lambda kv: -len(kv[1]))  # most tasks first; ties in table order
+
+        def marks(rows: list) -> str:  # every row cited; a run of markers shown as its first…last
+            cited = [src.cite(r.id) for r in rows]
+            return "".join(cited) if len(cited) <= 3 else f"{cited[0]}…{cited[-1]}"
+        if en:
+            head = f"{len(ranked)} units act as {'lead' if role == 'lead' else 'cooperating'} unit of annex tasks" \
+                   f"{' ' + what if what else ''} ({len(f.rows)} tasks counted):"
+            lines = [f"• {self.unit(u, True)}: {len(rows)} task(s) {marks(rows)}"
+                     for u, rows in ranked]
+        else:
+            head = f"附件中{what}任务的{'牵头' if role == 'lead' else '配合'}单位共 {len(ranked)} 个（按 {len(f.rows)} 项任务计）："
+            lines = [f"• {u}：{len(rows)} 项 {marks(rows)}" for u, rows in ranked]
+        return "\n".join([head, *lines]), [{"count": len(ranked), "units": {u: len(rows) for u, rows in ranked},
+                                             "items": len(f.rows), "computed": True}]
+
     def _row_filter_words(self, f: Finding, en: bool) -> str:
         q = f.query
         role_zh = {"lead": "牵头", "cooperating": "配合", "any": "参与"}
@@ -355,6 +392,9 @@ class Writer:
             parts.append(f"with a milestone in {' or '.join(q.years)}" if en else f"{'、'.join(q.years)} 年")
         if q.milestones:
             parts.append(" or ".join(f"“{m}”" for m in q.milestones) if en else "或".join(f"“{m}”" for m in q.milestones))
+        if q.not_milestones:
+            parts.append(f"(not those only {' or '.join(q.not_milestones)})" if en
+                         else f"（不含只写“{'”或“'.join(q.not_milestones)}”的）")
         if q.roles:
             if en:
                 parts.append(" and ".join(f"{role_en[r]} {self.unit(u, True)}" for u, r in q.roles))
@@ -362,6 +402,9 @@ class Writer:
                 parts.append("、".join(f"由{u}{role_zh[r]}" for u, r in q.roles))
         if "printed_only" in q.sets:
             parts.append("(printed cells only)" if en else "（仅计表中明确写出的单元格）")
+        area = f.scores.get("filter", {}).get("area") or []
+        if area:
+            parts.append(f"under {'; '.join(area)}" if en else f"属于“{'、'.join(area)}”")
         topic = f.scores.get("filter", {}).get("topic") or []
         if topic:
             parts.append(f"about {'/'.join(topic)}" if en else f"与“{'、'.join(topic)}”相关")

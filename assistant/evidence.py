@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.corpus import Clause
-from assistant.operators import metric_name, same_family
+from assistant.operators import in_year, metric_name, same_family
 from assistant.records import AnnexRow, Target
 from assistant.reading import Query, coverage, covered
 from assistant.search import Hit
@@ -110,7 +110,7 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
         score += parents.get(t.source, 0.0) / top
         if "number" in query.aspects and any(ch.isdigit() for ch in t.value):
             score += TARGET_NUMBER_BONUS
-        if query.years and any(y in t.year for y in query.years):
+        if query.years and any(in_year(t, int(y)) for y in query.years):  # 2022 lies in "2021-2025"
             score += TARGET_YEAR_BONUS
         if query.measure_unit and same_family(query.measure_unit, t.unit):
             score += TARGET_UNIT_BONUS
@@ -120,6 +120,17 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
     ranked.sort(key=lambda p: -p[1])
     if not ranked:
         return []
+    # the milestones of one timeline differ only by year, so one year the question itself names picks among
+    # them: "2022 年…多少" is the 2021-2025 全覆盖 of the same row, not its 2019 50% that words like 达到 match
+    # better (not a year carried over from an earlier question, nor a span such as "从2019干到2025年")
+    year = int(query.years[0]) if len(query.years) == 1 and not query.borrowed else None
+    if year is not None and not in_year(ranked[0][0], year):
+        best = ranked[0][0]
+        dated = [p for p in ranked if p[0].source == best.source and metric_name(p[0].metric) == metric_name(best.metric)
+                 and in_year(p[0], year)]
+        if dated:
+            ranked.remove(dated[0])
+            ranked.insert(0, dated[0])
     # Greedy cover: a target from the same clause or row joins the answer only if it states a concept of the
     # question that the targets already chosen do not ("2 个…中心, 8 个…基地"), or states the question exactly
     # as well as the best does (劳模创新工作室: the 宁波市 20 家 and the 市级 50 家 both, not one of them).
@@ -129,6 +140,8 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
     for t, s in ranked[1:]:
         if t.source != best.source or len(chosen) >= limit:
             continue
+        if year is not None and metric_name(t.metric) == metric_name(best.metric) and not in_year(t, year):
+            continue  # another year's milestone of the same timeline
         new = covered(query, f"{t.metric} {t.printed}") - stated
         tie = abs(coverage(query, f"{t.metric} {t.printed}") - coverage(query, f"{best.metric} {best.printed}")) \
             <= TIE_MARGIN and t.value != best.value and metric_name(t.metric) != metric_name(best.metric)

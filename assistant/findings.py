@@ -32,7 +32,7 @@ class Finding:
 
     ask: Ask
     found: bool
-    kind: str  # row | series | target | targets | clause | rows | structure | refs | off_topic
+    kind: str  # row | series | target | targets | clause | rows | units | structure | refs | off_topic
     row: AnnexRow | None = None  # the task that answers (row, series) or names the unit to contact
     rows: list[RowMatch] = field(default_factory=list)  # rows: the complete selection
     groups: list[list[Target]] = field(default_factory=list)  # targets: each figure with its restatements
@@ -89,7 +89,9 @@ class Resolver:
             return Finding(ask, False, "clause", unmet=[z for z in before.unmet if "这个数" in z[0]],
                            why="continues a premise the plan does not contain")
         self._avoid = avoid if ask.query.joined else frozenset()
-        if ask.query.chat:
+        if ask.query.chat and not (ask.op is Op.ROWS and ask.query.units):
+            # (a request that frames a question over the annex's units is that question: "要写个 report：市总工会
+            # 和市应急管理局同时出现在哪几条 task 里？")
             return Finding(ask, False, "off_topic", why="a request the plan cannot serve (write, chat, weather)")
         if ask.query.unknown_units and ask.op is Op.ROWS:  # "市公安局负责哪些任务？": the plan lists no such unit
             return Finding(ask, False, "rows" if ask.op is Op.ROWS else "clause",
@@ -113,10 +115,12 @@ class Resolver:
     def _row(self, ask: Ask, hits: list[Hit], before: Finding | None = None) -> Finding:
         q = ask.query
         ranked = [r for r, _ in best_rows(self.plan, q, hits)]
-        named = [r for r in ranked if f"item{r.item}" in q.refs or f"m{r.measure}" in q.refs]
-        if named:  # "附件第19项谁牵头": the rows of the item named
-            ranked = named
-        elif q.joined and before is not None and before.found and before.clause in self.plan.clauses:
+        named = [r for r in ranked if r.id in q.refs or f"item{r.item}" in q.refs or f"m{r.measure}" in q.refs]
+        if named and not q.details:  # "附件第17项谁牵头": the number names the task; no words need to match
+            row = named[0]
+            return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),
+                                         why=f"annex row {row.id} is the one named by number ({', '.join(q.refs)})"))
+        if q.joined and before is not None and before.found and before.clause in self.plan.clauses:
             # "…有没有机会出国学习交流？哪个部门配合？": the rows implementing the measure just quoted
             number = self.plan.clauses[before.clause].number
             implementing = [r for r in ranked if number and r in self.plan.rows_of_measure(number)]
@@ -145,7 +149,7 @@ class Resolver:
     def _refs(self, ask: Ask) -> Finding:
         """Measures and annex items named by number: their titles (and, for an item, its rows and the measure it
         implements; the annex numbers its items differently from the measures)."""
-        refs = [r for r in ask.query.refs if r in self.plan.clauses or
+        refs = [r for r in ask.query.refs if r in self.plan.clauses or r in self.plan.annex or
                 any(f"item{row.item}" == r for row in self.plan.annex.values())]
         if not refs:
             return Finding(ask, False, "clause", unmet=[(f"编号为 {'、'.join(ask.query.refs)} 的内容",
@@ -264,6 +268,8 @@ class Resolver:
         q = ask.query
         keep, area = None, self._area(q)
         subject = self.subject(q)
+        if ask.reduce is Reduce.COUNT and not area and sum(c.weight for c in subject) >= WEAK_TOPIC:
+            area = self._area(q, named=True)  # "“深化职业教育改革”这一项拆成了几条": that item's rows, no area word
         if ask.reduce is Reduce.COUNT and not (q.roles or q.years or q.milestones or area or q.measure_unit):
             return Finding(ask, True, "structure", why="a count of the plan's own parts (measures, groups, annex)")
         if area:  # the question names an area of the plan ("职业教育方面", "党建那块", "运用互联网这一大块")
@@ -272,7 +278,7 @@ class Resolver:
             about = replace(q, concepts=subject)  # "…的人才培养和培训数量目标": the tasks that are about them
             keep = lambda row: coverage(about, f"{row.task} {row.timeline}") >= self.t.coverage_found  # noqa: E731
         f = RowFilter(units=tuple(q.roles), printed_only="printed_only" in q.sets,
-                      years=tuple(int(y) for y in q.years), milestones=q.milestones,
+                      years=tuple(int(y) for y in q.years), milestones=q.milestones, not_milestones=q.not_milestones,
                       measure_unit=q.measure_unit if q.measure_unit == "%" else None, keep=keep)
         matches = select_rows(self.plan.annex.values(), self.units, f)
         relaxed = []
@@ -280,7 +286,7 @@ class Resolver:
             relaxed.append("topic")
             f = replace(f, keep=None)
             matches = select_rows(self.plan.annex.values(), self.units, f)
-        timed = (f.years or f.milestones) and not f.units
+        timed = (f.years or f.milestones) and not f.units and ask.reduce is not Reduce.UNITS
         also = self._main_text_milestones(f, subject if f.keep else []) if timed else []
         if not matches and f.milestones and f.years:  # "从2021年开始…": 开始 may mean "from", not 启动
             relaxed += f.milestones
@@ -288,11 +294,13 @@ class Resolver:
             matches = select_rows(self.plan.annex.values(), self.units, f)
         unmet = [(f"{y} 年的安排", f"anything planned for {y}") for y in q.unknown_years]
         found = bool(matches or also) and not unmet
-        return Finding(ask, found, "rows", rows=matches, groups=[[t] for t in also], unmet=unmet,
+        return Finding(ask, found, "units" if ask.reduce is Reduce.UNITS else "rows", rows=matches,
+                       groups=[] if ask.reduce is Reduce.UNITS else [[t] for t in also], unmet=unmet,
                        scores={"filter": {"units": list(f.units), "printed_only": f.printed_only, "years": list(f.years),
-                                          "milestones": list(f.milestones), "measure_unit": f.measure_unit,
-                                          "area": sorted(str(a) for a in area),
-                               "topic": [c.word for c in self.subject(q)] if keep else []},
+                                          "milestones": list(f.milestones), "not_milestones": list(f.not_milestones),
+                                          "measure_unit": f.measure_unit,
+                                          "area": self._area_titles(area),
+                               "topic": [c.word for c in self.subject(q)] if keep and not area else []},
                                "matches": len(matches), "dropped": relaxed},
                        why=f"{len(matches)} annex rows satisfy the filter")
 
@@ -316,17 +324,25 @@ class Resolver:
             out.append(t)
         return out if f.milestones or f.measure_unit else []
 
-    def _area(self, q: Query) -> set:
+    def _area(self, q: Query, named: bool = False) -> set:
         """The groups （一）…（六） or annex items whose titles the question's subject names, when the question
-        names an area ("职业教育方面", "党建那块"); else none."""
+        names an area ("职业教育方面", "党建那块") or ``named`` says a title is enough; else none."""
         subject = self.subject(q)
-        if not subject or not q.area:
+        if not subject or not (q.area or named):
             return set()
         topical = replace(q, concepts=subject)
         groups = {r.group for r in self.plan.annex.values()
                   if coverage(topical, self.plan.group_title(r.group)) >= self.t.coverage_found}
         items = {(r.group, r.item) for r in self.plan.annex.values() if coverage(topical, r.item_title) >= self.t.coverage_found}
         return groups | items
+
+    def _area_titles(self, area: set) -> list[str]:
+        """The areas as the plan titles them: "（二）提升产业工人技能素质", "附件 5 · 深化职业教育改革"."""
+        rows = sorted(self.plan.annex.values(), key=lambda r: int(r.item))
+        groups = [g for g in dict.fromkeys(r.group for r in rows) if g in area]
+        items = [r for r in {(r.group, r.item): r for r in rows}.values() if (r.group, r.item) in area
+                 and r.group not in area]
+        return [f"{g}{self.plan.group_title(g)}" for g in groups] + [f"附件 {r.item} · {r.item_title}" for r in items]
 
     # --- what the plan says ------------------------------------------------------------------
     def _clause(self, ask: Ask, hits: list[Hit], number_asked: bool = False, date_asked: bool = False,

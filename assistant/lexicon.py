@@ -18,6 +18,8 @@ from assistant.text import fold
 
 LEXICON_FILE = CORPUS_DIR / "lexicon.yaml"
 _LATIN = re.compile(r"[A-Za-z]")
+# A milestone the question rules out: a negation a few characters before it, in the same clause
+_NEGATION = re.compile(r"(?:不是|除了|除去|不包括|不含|不算|排除|并非|not|except)[^，。；？！,;?!]{0,4}$")
 
 
 class _Matcher:
@@ -107,13 +109,16 @@ class Lexicon:
         """Which set cues the question holds: count, list, max, min, each, series, any_role, printed_only."""
         return {name for name, m in self.set_cues.items() if m.find(question)}
 
-    def milestones(self, question: str) -> list[str]:
+    def milestones(self, question: str, negated: bool = False) -> list[str]:
         """The timeline milestones a question names (启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标, 制定方案), in
-        order of mention; a milestone inside a longer one counts once (全部完成, not also 完成)."""
+        order of mention; a milestone inside a longer one counts once (全部完成, not also 完成). With ``negated``,
+        those it rules out instead ("不是“常态化开展”那种", "除了常态化的")."""
         found = [(key, cue) for key, m in self.milestone_cues.items() for cue in m.find(question)]
         found = [(k, c) for k, c in found if not any(c != c2 and c in c2 for _, c2 in found)]
         order = fold(question)
-        return list(dict.fromkeys(k for k, c in sorted(found, key=lambda kc: order.find(fold(kc[1])))))
+        ruled_out = lambda cue: bool(_NEGATION.search(order[:max(order.find(fold(cue)), 0)]))  # noqa: E731
+        return list(dict.fromkeys(k for k, c in sorted(found, key=lambda kc: order.find(fold(kc[1])))
+                                  if ruled_out(c) == negated))
 
     def milestone_words(self) -> set[str]:
         """Words that say when or how far, not what (启动, 全覆盖, 达到 …): never a question's topic."""

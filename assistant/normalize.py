@@ -4,7 +4,7 @@ Five steps, each recorded so ``--explain`` can show it:
 1. full-width → half-width (NFKC), so ２０２５ and ＡＢＣ read as 2025 and ABC;
 2. traditional → simplified with OpenCC (``t2s``): 勞模創新工作室 → 劳模创新工作室;
 3. dialect function words → Mandarin (corpus/dialect.yaml): 阿拉 → 我们, 喺 → 在, 啥子 → 什么;
-4. counts written in Chinese numerals → digits (cn2an): 三十来号人 → 30来号人, 二十名 → 20名;
+4. counts and ordinals written in Chinese numerals → digits (cn2an): 三十来号人 → 30来号人, 第二条 → 第2条;
 5. homophone typos → the plan's word with the same sound (pypinyin): 陈肺病 → 尘肺病, 学图制 → 学徒制.
 
 Step 5 only replaces a stretch of 2–8 characters that is not itself a word (neither in the plan nor in jieba's
@@ -79,7 +79,7 @@ class Normalizer:
         self._step(out, "width", unicodedata.normalize("NFKC", out.text))
         self._step(out, "script", self._t2s.convert(out.text))
         self._dialect(out)
-        self._step(out, "numerals", _CN_NUMBER.sub(_digits, out.text))
+        self._step(out, "numerals", _CN_ORDINAL.sub(_digits, _CN_NUMBER.sub(_digits, out.text)))
         self._typos(out)
         return out
 
@@ -163,6 +163,9 @@ class Normalizer:
 # 一 or 两 is left alone, since it is usually a word (一定, 一线, 每两年), not a count.
 _CN_NUMBER = re.compile(r"([零一二两三四五六七八九十百千]{2,}|[一二两三四五六七八九][百千])"
                         r"(?=[来多余几]?(?:万|[人名个家元块年月场次项倍岁号%]))")
+
+# An ordinal of the plan's numbering: 第十七项, 第二条, 第一行 (第 + numeral + a counter of items, rows or clauses).
+_CN_ORDINAL = re.compile(r"(?<=第)([零一二两三四五六七八九十百]+)(?=[条项行个])")
 
 
 def _digits(m: re.Match) -> str:

@@ -56,6 +56,7 @@ class RowFilter:
     years: tuple[int, ...] = ()  # a milestone names one of these years
     milestones: tuple[str, ...] = ()  # a milestone holds one of these words (启动, 完成, 全覆盖 …)
     measure_unit: str | None = None  # a milestone holds this unit (%, 万人 …)
+    not_milestones: tuple[str, ...] = ()  # not a row whose every milestone holds one of these ("不是常态化那种")
     keep: Callable[[AnnexRow], bool] | None = None  # e.g. the row is about the question's topic
 
 
@@ -94,6 +95,8 @@ def select_rows(rows: Iterable[AnnexRow], units: Units, f: RowFilter) -> list[Ro
             hits = [m for m in milestones(row.timeline)
                     if any(m.matches(y, f.milestones, f.measure_unit) for y in f.years or (None,))]
             if timed and not hits:
+                continue
+            if f.not_milestones and all(m.matches(None, f.not_milestones) for m in milestones(row.timeline)):
                 continue
             if f.keep is not None and not f.keep(row):
                 continue

@@ -15,7 +15,7 @@ from enum import Enum
 from assistant.lexicon import Lexicon
 from assistant.limits import MAX_QUESTION_CHARS
 from assistant.normalize import Normalized, Normalizer
-from assistant.reading import FIGURE, QUESTION_WORD, _YEAR, Concept, Query, Reader
+from assistant.reading import FIGURE, QUESTION_WORD, _YEAR, Concept, Query, Reader, ordinal_row
 from assistant.records import Units
 from assistant.text import fold, language
 from assistant.tokenizer import Tokenizer
@@ -29,6 +29,10 @@ _ENTITY_SPLIT = re.compile(r"[、]|和|与|跟|及|以及|还是|或者|或|\ban
 # A clause that only asks to confirm the premise before it ("…3000 块，是真的吗？")
 _CONFIRM = re.compile(r"^(这|那)?(是)?(真的)?(吗|吧|对吧|对不对|是不是|是吗|对吗|没错吧|是这样吗|行不行|中不中|好不好|行吗|可以吗)"
                       r"[?？]?$")
+# A question about the units themselves, not one unit's tasks ("哪些部门牵头了任务", "牵头单位一共几个")
+_UNITS_ASKED = re.compile(r"(哪些|哪几个|哪几家|几个|几家|多少个|多少家)(部门|单位|机关)|(部门|单位)[^，,。？?]{0,6}(哪些|几个|几家|"
+                          r"多少个|多少家|列出来)|\b(which|how many|list the|list all) (units|departments|bureaus|offices)\b",
+                          re.IGNORECASE)
 _REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个(?!方案|文件|政策)|这项|该项|它|之后|然后|以后|此后)|又"
                           r"|^(and|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.IGNORECASE)
 
@@ -49,6 +53,7 @@ class Reduce(str, Enum):
     MIN = "min"
     SUM = "sum"  # 加起来一共
     DIFF = "diff"  # 差了多少
+    UNITS = "units"  # the distinct units that lead (or cooperate on) the rows chosen: "哪些部门当过牵头单位"
 
 
 @dataclass
@@ -64,7 +69,7 @@ class Ask:
         q = self.query
         return {"op": self.op.value, "reduce": self.reduce.value, "part": q.question, "topic": q.topic.strip(),
                 "aspects": sorted(q.aspects), "sets": sorted(q.sets), "units": q.roles or q.units, "years": q.years,
-                "milestones": list(q.milestones), "measure_unit": q.measure_unit, "borrowed": q.borrowed,
+                "milestones": list(q.milestones), "not_milestones": list(q.not_milestones), "measure_unit": q.measure_unit, "refs": q.refs, "borrowed": q.borrowed,
                 "concepts": [(c.word, round(c.weight, 2)) for c in q.concepts],
                 "entities": [e.question for e in self.entities]}
 
@@ -132,7 +137,9 @@ class QueryParser:
           or that the plan states together with the earlier topic ("每年新建几家？"): it borrows the topic;
         - it points back and asks nothing ("那青年技能大赛呢？"): it keeps its topic and borrows what was asked;
         - anything else stands on its own, whatever came before."""
-        if before.known_weight == 0 and not before.units:
+        if row := ordinal_row(q.question, before.refs):  # "第2条的配合单位呢？" after "附件第9项…"
+            q = replace(q, refs=[row])
+        if before.known_weight == 0 and not before.units and not before.refs:
             return q  # nothing of the plan to continue ("What's the capital of France?")
         own = self.reader.own_weight(q)
         back = bool(_REFERS_BACK.search(q.question.strip()))
@@ -177,6 +184,10 @@ class QueryParser:
             Reduce.COUNT if "count" in sets else Reduce.MAX if "max" in sets else \
             Reduce.MIN if "min" in sets else Reduce.LIST
         own = self.reader.own_weight(q)
+        specific = max((c.weight for c in self.reader.subject(q)), default=0.0) >= WEAK_TOPIC
+        if len(roles) == 1 and not (q.units or q.unknown_units or specific or q.borrowed or q.joined) \
+                and _UNITS_ASKED.search(q.question):
+            return Ask(Op.ROWS, q, Reduce.UNITS)  # the rows still filter by year, milestone or area
         if (q.units or q.unknown_units) and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)
@@ -186,7 +197,6 @@ class QueryParser:
         which = bool(_WHICH.search(q.question))  # "哪个最多" compares; "最长能领多久" does not
         if not roles and (len(entities) > 1 or (sets & {"max", "min"} and which) or sets & {"sum", "difference"}):
             return Ask(Op.TARGETS, q, reduce, entities)  # "首席工人和技术能手哪个多", "…加起来一共多少个"
-        specific = max((c.weight for c in self.reader.subject(q)), default=0.0) >= WEAK_TOPIC
         slice_ = (q.years or q.milestones) and not roles and (
             (sets & {"list", "each"} and not specific)  # "母婴室…哪些地方…全覆盖" asks about 母婴室, not a slice
             or q.area)  # "党建这块2019年要达到什么比例": the area's milestones of that year

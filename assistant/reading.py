@@ -34,6 +34,10 @@ _WHICH_LESS = re.compile(r"哪[个一项类种]*[^，,。？?]{0,6}(低|少|小|
 # References to the plan's own numbering: 措施17, 第17条, 正文第17条, measure 17; 附件第17项, annex item 17
 _MEASURE_REF = re.compile(r"措施\s*(\d{1,2})|(?:正文)?第\s*(\d{1,2})\s*条|measure\s+(\d{1,2})", re.IGNORECASE)
 _ITEM_REF = re.compile(r"附件[里中的]?\s*第?\s*(\d{1,2})\s*项|annex\s+item\s+(\d{1,2})", re.IGNORECASE)
+# One task of an annex item by its place in the item: 附件第9项的第1条 (a9.1)
+_ROW_REF = re.compile(r"附件[里中的]?\s*第?\s*(\d{1,2})\s*项\s*(?:的|里|中|里面|中的)?\s*第\s*(\d{1,2})\s*(?:条|行|个|项)")
+# A bare ordinal opening a part ("第2条的配合单位呢？"): after a question about an annex item, that item's task
+_ORDINAL = re.compile(r"^(?:那|那么)?\s*第\s*(\d{1,2})\s*(?:条|行|个)")
 # A body named the way the plan names its units (市公安局, 市民政局): if the plan does not list it, it is not in the plan
 _UNIT_LIKE = re.compile(r"市[\u4e00-\u9fff]{1,6}?(?:局|常委会|委员会|委|办公室|办|中心)")
 # "职业教育方面", "党建那块", "运用互联网这一大块": the question names an area of the plan
@@ -66,6 +70,7 @@ class Query:
     roles: list[tuple[str, str]] = field(default_factory=list)  # (unit, lead | cooperating | any)
     years: list[str] = field(default_factory=list)  # years asked about (as written, 2019 …)
     milestones: tuple[str, ...] = ()  # 启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标, 制定方案 (any of them)
+    not_milestones: tuple[str, ...] = ()  # milestones ruled out: "不是“常态化开展”那种"
     measure_unit: str | None = None  # %, 家, 万人 …
     details: list = field(default_factory=list)  # lexicon Details asked (money, contact, place)
     places: list[str] = field(default_factory=list)
@@ -138,8 +143,9 @@ class Reader:
         return Query(
             question=part, lang=language(part), aspects=self._aspects(part), sets=self._sets(part),
             topic=topic, expansions=self.lexicon.expand(topic), concepts=self.concepts(topic),
-            units=self.units.find(part), roles=self._roles(part), years=_years(part),
-            milestones=tuple(self.lexicon.milestones(part)), measure_unit=self.lexicon.measure_unit(part),
+            units=self.units.find(part), roles=self._roles(part), years=years_in(part),
+            milestones=tuple(self.lexicon.milestones(part)),
+            not_milestones=tuple(self.lexicon.milestones(part, negated=True)), measure_unit=self.lexicon.measure_unit(part),
             details=self.lexicon.asked_details(part), places=self.lexicon.places(part),
             unknown_years=[y for y in dict.fromkeys(explicit) if y not in self.plan_years], chat=self.lexicon.chat(part),
             area=bool(_AREA.search(part)),
@@ -314,13 +320,24 @@ def covered(query: Query, text: str) -> set[Concept]:
 
 
 def _refs(text: str) -> list[str]:
-    """The measures (m17) and annex items (item17) a part names by number."""
-    refs = [f"m{a or b or c}" for a, b, c in _MEASURE_REF.findall(text)]
+    """The annex tasks (a9.1), measures (m17) and annex items (item17) a part names by number."""
+    rows = [f"a{a}.{b}" for a, b in _ROW_REF.findall(text)]
+    text = _ROW_REF.sub(" ", text)
+    refs = rows + [f"m{a or b or c}" for a, b, c in _MEASURE_REF.findall(text)]
     refs += [f"item{a or b}" for a, b in _ITEM_REF.findall(_MEASURE_REF.sub(" ", text))]
     return list(dict.fromkeys(refs))
 
 
-def _years(text: str) -> list[str]:
+def ordinal_row(part: str, before_refs: list[str]) -> str | None:
+    """"第2条…呢" after a question naming an annex item (or one of its tasks): that item's second task."""
+    m = _ORDINAL.match(part.strip())
+    item = next((r[4:] if r.startswith("item") else r[1:].split(".")[0] for r in reversed(before_refs)
+                 if r.startswith("item") or (r.startswith("a") and "." in r)), None)
+    return f"a{item}.{m.group(1)}" if m and item else None
+
+
+def years_in(text: str) -> list[str]:
+    """The years a text names, a range ("2021-2025", "2021到2025年") counting every year inside it."""
     years = [y for y in _YEAR.findall(text)]
     for a, b in _RANGE.findall(text):
         years += [str(y) for y in range(int(a), int(b) + 1)]

@@ -37,6 +37,8 @@ def normalise(item: dict, sources: dict[str, str]) -> dict:
         return {**common, "kind": kind, "must": item["gold"], "cite_ids": item["cite"], "cite_text": [],
                 "found": item["found"], "ambiguous": False, "all_cites": item["route"] == "unit_lookup"}
     cite_text = item.get("cite_must_contain") or []
+    if isinstance(cite_text, str):  # BLIND_EVAL.md describes one string; earlier batches wrote a list of them
+        cite_text = [cite_text]
     ids = [sid for sid, text in sources.items() if any(fold(c) in fold(text) for c in cite_text)]
     return {**common, "kind": item["kind"], "must": item.get("answer_must_contain") or [], "cite_ids": ids,
             "cite_text": cite_text, "found": not item["expect_refusal"], "ambiguous": bool(item.get("ambiguous")),

@@ -23,7 +23,7 @@ def test_every_number_in_an_answer_is_in_a_cited_text(answers):
         if ans.route == "off_topic":
             continue  # the reply names the document itself (慈党发〔2019〕78号) and cites nothing
         cited = " ".join(f"{c.title} {c.text}" for c in ans.citations)
-        computed = " ".join(str(f.get(k, "")) for f in ans.facts if f.get("computed") for k in ("count", "items", "inherited", "measures", "groups", "measure"))
+        computed = " ".join(str(f.get(k, "")) for f in ans.facts if f.get("computed") for k in ("count", "items", "inherited", "measures", "groups", "measure", "units"))
         allowed = set(numbers(cited)) | set(numbers(computed))  # counts are computed from the cited rows
         allowed |= {str(round(float(n) * 10_000)) for n in re.findall(r"(\d+(?:\.\d+)?)\s*万", cited)}  # 8 万 = 80,000
         allowed |= set(numbers(ans.question))  # a correction repeats the question's figure: "文件没有写“3000块”"

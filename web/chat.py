@@ -106,7 +106,7 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         question = question.strip() if isinstance(question, str) else question
         items = answerable(conv.clean(stored))
         if question == "":
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         history = [] if standalone else earlier_questions(items)
         try:
@@ -114,13 +114,13 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
             if engine.streams_model_text:  # an LLM writer: show its words as they come
                 shown = conv.messages(items, assistant) + [{"role": "user", "content": esc(question)},
                                                            {"role": "assistant", "content": conv.PENDING}]
-                yield shown, gr.skip(), gr.skip(), "", gr.Group(visible=False)
+                yield shown, gr.skip(), gr.skip(), gr.Group(visible=False)
                 text = ""
                 for piece in engine.stream(question, history):
                     if isinstance(piece, str):
                         text += piece
                         shown[-1] = {"role": "assistant", "content": conv.streaming_html(text)}
-                        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                        yield shown, gr.skip(), gr.skip(), gr.skip()
                     else:
                         turn = conv.make_turn(piece)  # final: the guarded text or the extractive one
             else:
@@ -136,9 +136,9 @@ def build(demo: gr.Blocks, assistant, engine: Engine, feedback: Feedback) -> Non
         # the messages as a plain value, not view()'s gr.Chatbot(...): a component returned as an update
         # costs gradio ~30 ms of CPU per answer (it rebuilds the component's config and API schema), and
         # the thumbs already shown stay as they are (the new answer has none yet)
-        yield conv.messages(items, assistant), side(items), items, "", gr.Group(visible=False)
+        yield conv.messages(items, assistant), side(items), items, gr.Group(visible=False)
 
-    outputs = [chatbot, sources, turns, box, fb_box]
+    outputs = [chatbot, sources, turns, fb_box]  # not the box: the page empties it (web/page.js, clearSent)
     box.submit(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
     send.click(respond, [box, turns], outputs, concurrency_id="ask", api_visibility="private")
     def respond_example(question: str, stored):

@@ -214,7 +214,6 @@
   }, true);
   document.addEventListener('input', (ev) => {
     if (ev.target !== box()) return;
-    if (ev.isTrusted) kept = null;  // the user edits: their text, not ours to restore
     if (ev.inputType !== 'insertFromPaste' && ev.inputType !== 'insertFromDrop' && box().value.length < limit()) warn('');
     updateCount();
   }, true);
@@ -231,22 +230,26 @@
     clearTimeout(busyTimer);
     if (on) busyTimer = setTimeout(() => setBusy(false), 60000);  // never stuck if an answer is lost
   };
-  const startBusy = () => { botsBefore = bots().length; setBusy(true); };
+  // The server never empties the box: a question typed while the last one is answered would be lost in a
+  // race with gradio's update. The page empties it once the answer is shown, and only if it still holds the
+  // question that was sent (not one typed since, nor the user's text when an example was clicked).
+  let sent = null;
+  const startBusy = (question) => { botsBefore = bots().length; sent = question; setBusy(true); };
   const answered = () => {
     const all = bots();
     return all.length > botsBefore && !!$('.answer:not(.streaming)', all[all.length - 1]);
   };
-  let kept = null;  // a question typed while answering: the answer's first update clears the box
-  const keepQuestion = () => {
+  const clearSent = () => {
     const area = box();
-    if (kept === null || !area || area.value !== '') return;
-    area.value = kept;
-    area.dispatchEvent(new Event('input', { bubbles: true }));  // so gradio's own copy of the value follows
+    if (area && sent !== null && area.value === sent) {
+      area.value = '';
+      area.dispatchEvent(new Event('input', { bubbles: true }));  // so gradio's own copy of the value follows
+    }
+    sent = null;
   };
   const refuseWhileBusy = (ev) => {
     ev.preventDefault();
     ev.stopImmediatePropagation();
-    if (box() && box().value.trim()) kept = box().value;
     status('上一个问题还在回答中，你的问题留在输入框里，回答完成后再按 Enter 或「提问」。'
       + ' · Still answering the last question; yours stays in the box — send it when the answer is done.');
   };
@@ -254,7 +257,7 @@
   document.addEventListener('keydown', (ev) => {  // a cancelled keydown also cancels gradio's keypress
     if (!isSubmitKey(ev)) return;
     if (busy) refuseWhileBusy(ev);
-    else if (box().value.trim()) startBusy();
+    else if (box().value.trim()) startBusy(box().value);
   }, true);
 
   // ---- One click listener for the rest -------------------------------------------------------
@@ -264,7 +267,8 @@
     const send = target.closest('#ask-btn, button.example');
     if (send) {
       if (busy) refuseWhileBusy(ev);
-      else if (send.matches('button.example') || (box() && box().value.trim())) startBusy();
+      else if (send.matches('button.example')) startBusy(null);
+      else if (box() && box().value.trim()) startBusy(box().value);
       return;
     }
     const copy = target.closest('button.copy-answer');
@@ -291,8 +295,7 @@
       watched = chat;
       new MutationObserver(() => {
         fixLabels();
-        keepQuestion();
-        if (busy && answered()) { setBusy(false); updateCount(); }
+        if (busy && answered()) { clearSent(); setBusy(false); updateCount(); }
       }).observe(chat, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
       fixLabels();
       const area = box();
@@ -301,8 +304,6 @@
       }
     }
     if (busy && $('.toast-body.error')) setBusy(false);
-    keepQuestion();
-    if (!busy) kept = null;
     updateCount();
   };
   setInterval(watch, 300);
