@@ -25,6 +25,7 @@ from assistant.llm import LLMWriter
 from assistant.normalize import Normalizer, plan_vocabulary
 from assistant.passages import make_passages
 from assistant.query import Op, QueryParser, QueryPlan
+from assistant.reading import years_in
 from assistant.records import Units, load_annex, load_targets
 from assistant.search import DenseUse, HybridSearch, Mode
 from assistant.store import make_store
@@ -88,7 +89,7 @@ class Assistant:
                                 self.tokenizer.segment)
         passages = [s for c in clauses for s in c.sentences] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, normalizer, idf,
-                                  set(re.findall(r"20\d\d", source)), source, passages)
+                                  set(re.findall(r"20\d\d", source)) | set(years_in(source)), source, passages)
         self._idf = idf
         self.use_thresholds(thresholds)
         self.writer = Writer(self.plan, self.units, Glossary())

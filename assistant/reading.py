@@ -116,7 +116,8 @@ class Reader:
     Args:
         lexicon, units, tokenizer: the query vocabulary, the unit alias table, the plan's tokenizer.
         vocabulary_idf: each word's weight (how specific it is to the plan, and in Chinese at large).
-        plan_years: the years the plan names (any other year asked about is one it never mentions).
+        plan_years: the years the plan names, a printed range (2021-2025) naming each year in it (any other year
+            asked about is one it never mentions).
         plan_text: the plan itself (a quoted name it never prints is one it never names).
         vocabulary: the plan's own words (a cue inside one of them is part of the word).
     """
