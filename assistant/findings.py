@@ -21,7 +21,7 @@ from assistant.records import AnnexRow, Target
 from assistant.judging import Judge, Why
 from assistant.search import Hit
 from assistant.text import fold
-from assistant.tuning import TARGET_METRIC_WEIGHT, WEAK_TOPIC
+from assistant.tuning import IMPLEMENTING_ROW_COVERAGE, TARGET_METRIC_WEIGHT, WEAK_TOPIC
 
 _DATE = re.compile(r"20\d\d\s*年")
 
@@ -123,7 +123,8 @@ class Resolver:
         if q.joined and before is not None and before.found and before.clause in self.plan.clauses:
             # "…有没有机会出国学习交流？哪个部门配合？": the rows implementing the measure just quoted
             number = self.plan.clauses[before.clause].number
-            implementing = [r for r in ranked if number and r in self.plan.rows_of_measure(number)]
+            implementing = [r for r in ranked if number and r in self.plan.rows_of_measure(number)
+                            and coverage(q, r.render()) >= IMPLEMENTING_ROW_COVERAGE]
             if implementing:
                 row = implementing[0]
                 return self._checked(Finding(ask, True, "row", row=row, scores=self._scores(q, row.render(), hits, row.id),

@@ -33,6 +33,9 @@ BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words 
 # --- choosing evidence (assistant.evidence, assistant.findings) -------------------------------------------------
 RERANK_POOL = 5  # fused candidates that concept coverage re-ranks (from the first release)
 MEASURE_SHARE = 0.5  # an annex row also scores half of the score of the measure it implements (first release)
+IMPLEMENTING_ROW_COVERAGE = 0.25  # the annex row implementing a measure the part before quoted must still state this
+#                                   much of the question: 出国学习交流 is in a16.1 (0.48); 子女入学 is in 措施24 but in
+#                                   none of its annex rows (a22.2, 医共体: 0.0), so "谁牵头" there is "not listed"
 TARGET_METRIC_WEIGHT = 2.0  # a figure's own metric words count twice its surrounding sentence (first release)
 TARGET_NUMBER_BONUS = 0.5  # "how many" prefers a figure with digits over a milestone such as 全部完成 (first release)
 TARGET_YEAR_BONUS = 0.5  # a question naming a year prefers that year's figure; as much as the number bonus
