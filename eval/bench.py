@@ -21,8 +21,7 @@ import threading
 import time
 import urllib.request
 
-from eval.metrics import load_questions, percentile
-from eval.report import EVAL_DIR
+from eval.metrics import EVAL_DIR, load_questions, percentile
 
 ROOT = EVAL_DIR.parent
 QUESTION = "尘肺病防治攻坚行动由哪个部门牵头？"
@@ -108,7 +107,7 @@ def web_start(index_dir: str) -> float | None:
 def warm_latency() -> dict:
     from eval.systems import make_system
 
-    items = load_questions()
+    items = [{"question": q["question"], "history": q.get("history") or []} for q in load_questions()]
     out = {}
     for name in ("full", "tutorial"):
         system = make_system(name)

@@ -36,8 +36,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from eval.metrics import load_questions, percentile
-from eval.report import EVAL_DIR
+from eval.metrics import EVAL_DIR, load_questions, percentile
 
 ROOT = EVAL_DIR.parent
 CHAT_TURNS = 6  # questions per chat before a session starts a new one

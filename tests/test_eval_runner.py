@@ -37,3 +37,11 @@ def test_unreadable_question_file_is_a_clear_error(tmp_path):
     out = subprocess.run([sys.executable, "-m", "eval", "--questions", str(tmp_path / "missing.jsonl")], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "cannot read questions" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_benchmark_scripts_import():
+    """`make bench` and `make load` are not run in CI (they measure, and take minutes); their imports are."""
+    import importlib
+
+    for name in ("eval.bench", "eval.load"):
+        assert callable(importlib.import_module(name).main)
