@@ -276,11 +276,13 @@ class Writer:
             values = [numeric(g[0]) for g in f.groups]
             result = sum(values) if reduce is Reduce.SUM else abs(values[0] - values[1])
             shown = f"{result:g} {f.groups[0][0].unit}".strip()
+            left_out = "、".join(f.query.excluded)
             if en:
                 head = (f"Together {shown}" if reduce is Reduce.SUM else f"The difference is {shown}") + \
-                    " (computed from the figures below): "
+                    f" (computed from the figures below{', leaving out ' + left_out if left_out else ''}): "
             else:
-                head = (f"合计 {shown}" if reduce is Reduce.SUM else f"相差 {shown}") + "（由下列数字算出）："
+                head = (f"合计 {shown}" if reduce is Reduce.SUM else f"相差 {shown}") + \
+                    f"（由下列数字算出{'，不含' + left_out if left_out else ''}）："
             return head + ("; ".join(lines) if en else "；".join(lines)) + ("." if en else "。"), \
                 facts + [{"reduce": reduce.value, "count": f"{result:g}", "computed": True}]
         if reduce is Reduce.COUNT:
@@ -429,7 +431,9 @@ class Writer:
                          "Cixi's own rule (not " + place + "'s):" if en else f"慈溪本市的规定（不是{place}的）：")
             nearest = self.quote(f.clause, f.sentences, src, en) if f.clause else self.row_quote(f.row, src, en)
             return _join(head, nearest)
-        if f.kind == "rows" or (f.clause is None and f.row is None):
+        if f.kind in ("rows", "units") and not f.unmet:  # an empty set is said as one: "附件中没有由…牵头…的任务。"
+            return self.rows(f, src, en)[0]
+        if f.kind in ("rows", "units") or (f.clause is None and f.row is None):
             return head
         nearest = self.quote(f.clause, f.sentences, src, en) if f.clause else self.row_quote(f.row, src, en)
         text = _join(head, ("Nearest, the plan says — " if en else "文件最接近的内容是：") + nearest)

@@ -1,7 +1,7 @@
 """The plan's main text as clauses with stable ids, in the document's own numbering.
 
 Ids: ``notice`` (文件头 and 通知), ``intro`` (the plan's opening paragraph), ``general`` (一、总体要求),
-``m1``…``m24`` (二、主要举措), ``org`` (三、组织实施). Each clause keeps the exact slice of the source
+``m1``…``m24`` (二、主要举措), ``org`` (三、组织实施), ``colophon`` (the line under the annex: 印发 and its date). Each clause keeps the exact slice of the source
 it came from; ``text`` is that slice with the page-break line breaks removed.
 """
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _join(raw: str, sep: str = "") -> str:
 
 
 def _clause(src: str, cid: str, title: str, start: int, end: int, **kw) -> Clause:
-    # The notice is a letterhead of short lines, not one paragraph: keep its lines apart.
-    text = _join(src[start:end], " " if cid == "notice" else "")
+    # The notice and the colophon are short lines, not one paragraph: keep their lines apart.
+    text = _join(src[start:end], " " if cid in ("notice", "colophon") else "")
     return Clause(cid, title, text, start, end, sentences=tuple(sentences(text)), **kw)
 
 
@@ -102,6 +102,10 @@ def parse_plan(src: str) -> list[Clause]:
             clauses.append(_clause(src, cid, title, *body, **kw))
         else:
             clauses.append(_clause(src, cid, kw["title"], *body))
+    # The colophon under the annex table: who issued the document, and when (2019年10月18日印发)
+    last_row = max(i for i, line in enumerate(lines) if line.startswith("|"))
+    start = next(i for i in range(last_row + 1, len(lines)) if lines[i].strip())
+    clauses.append(_clause(src, "colophon", "印发 · 中共慈溪市委办公室", offsets[start], len(src)))
     return clauses
 
 

@@ -23,6 +23,8 @@ from assistant.search import Hit
 from assistant.text import fold
 from assistant.tuning import IMPLEMENTING_ROW_COVERAGE, TARGET_METRIC_WEIGHT, WEAK_TOPIC
 
+# A number a passage states, in digits or in words with what it counts ("每两年", "一个主题", "1-2 家")
+_STATED_NUMBER = re.compile(r"\d|[一二两三四五六七八九十]+\s*[年个家名次倍项所人万条届]")
 _DATE = re.compile(r"20\d\d\s*年")
 
 
@@ -203,6 +205,8 @@ class Resolver:
         q = ask.query
         years = [int(y) for y in q.years]
         pool = select_targets(self.plan.targets, None, q.measure_unit)
+        if "每年" in q.milestones:  # "每年新建数量哪个多": the yearly figures, not the 2025 totals
+            pool = [t for t in pool if t.year == "每年"] or pool
         in_years = [t for t in pool if not years or any(in_year(t, y) for y in years)]
         if len(years) > 1:  # "2019年和2020年的达标率分别是多少": one figure per year
             chosen = [self._best_named(q, [t for t in pool if in_year(t, y)], q) for y in years]
@@ -212,6 +216,7 @@ class Resolver:
                 topical = self._topical(q, in_years)
                 chosen = topical if len(topical) >= 2 or not chosen else chosen
         groups = [self._with_twins(g[0]) for g in group_twins(t for t in chosen if t is not None)]
+        groups = [g for g in groups if not any(fold(x) in fold(g[0].metric) for x in q.excluded)]  # "…不算"
         if ask.reduce in (Reduce.MAX, Reduce.MIN) and groups:  # compare like with like: 元 with 元, not 个月
             units = [g[0].unit for g in groups]
             unit = max(units, key=lambda u: (sum(same_family(u, x) for x in units), -units.index(u)))
@@ -358,7 +363,7 @@ class Resolver:
             evidence, clause, row = "".join(sentences), parent, self._lead_row(q, hits, parent)
         unmet = self.judge.unmet(q, evidence)
         pieces = self.judge.fragments_stating(q, evidence, window=1) if clause else [evidence]  # an annex row is one task
-        if number_asked and not unmet and not any(re.search(r"\d", f) for f in pieces):
+        if number_asked and not unmet and not any(_STATED_NUMBER.search(f) for f in pieces):
             unmet.append(("具体数字", "the number"))  # "排第几": 走在宁波大市前列 gives no number
         if date_asked and not _DATE.search(evidence):
             unmet.append(("具体时间", "a date or deadline"))

@@ -77,7 +77,11 @@ class Judge:
             return True
         named = [w for w in words if fold(w) in asked]
         share = sum(wt for w, wt in zip(words, weights) if w in named) / sum(weights)
-        return share >= METRIC_NAMED or any(w in self.terms for w in named)  # a programme's own name: 法律进企业
+        if share >= METRIC_NAMED or any(w in self.terms for w in named):  # a programme's own name: 法律进企业
+            return True
+        # or the question names the programme of the task that sets the figure ("小三级"工会 → the 85% 达标 of
+        # the task "加强“小三级”工会组织建设", a figure the register calls 基层工会星级达标率)
+        return any(c.word in self.terms and fold(c.word) in fold(figure) for c in q.concepts)
 
     def unmet(self, q: Query, evidence: str) -> list[Why]:
         """Details the question asks that the evidence does not give."""

@@ -27,7 +27,8 @@ class Milestone:
     base: bool  # "以 2018 年为基数": the year is a baseline, not a milestone
 
     def matches(self, year: int | None = None, milestones: tuple[str, ...] = (), unit: str | None = None) -> bool:
-        if year is not None and (self.base or year not in self.years):
+        if year is not None and ((self.base and "基数" not in milestones) or year not in self.years):
+            # a base year ("以 2018 年为基数") is no milestone of that year, unless the base itself is asked about
             return False
         if milestones and not any(m in self.text for m in milestones):
             return False

@@ -30,8 +30,8 @@ _ENTITY_SPLIT = re.compile(r"[、]|和|与|跟|及|以及|还是|或者|或|\ban
 _CONFIRM = re.compile(r"^(这|那)?(是)?(真的)?(吗|吧|对吧|对不对|是不是|是吗|对吗|没错吧|是这样吗|行不行|中不中|好不好|行吗|可以吗)"
                       r"[?？]?$")
 # A question about the units themselves, not one unit's tasks ("哪些部门牵头了任务", "牵头单位一共几个")
-_UNITS_ASKED = re.compile(r"(哪些|哪几个|哪几家|几个|几家|多少个|多少家)(部门|单位|机关)|(部门|单位)[^，,。？?]{0,6}(哪些|几个|几家|"
-                          r"多少个|多少家|列出来)|\b(which|how many|list the|list all) (units|departments|bureaus|offices)\b",
+_UNITS_ASKED = re.compile(r"(哪些|哪几个|哪几家|几个|几家|多少个|多少家)(部门|单位|机关)|(部门|单位)(有|是|都有|都是|分别是|包括|"
+                          r"一共有|共有|一共|共)?(哪些|几个|几家|多少个|多少家)|(部门|单位)[^，,。？?]{0,4}列出来|\b(which|how many|list the|list all) (units|departments|bureaus|offices)\b",
                           re.IGNORECASE)
 _REFERS_BACK = re.compile(r"呢[？?]?$|^(那|那么|还有|另外|这个(?!方案|文件|政策)|这项|该项|它|之后|然后|以后|此后)|又"
                           r"|^(and|what about|how about|then)\b|\b(it|its|that|this|they|them|those|these)\b", re.IGNORECASE)
@@ -69,7 +69,8 @@ class Ask:
         q = self.query
         return {"op": self.op.value, "reduce": self.reduce.value, "part": q.question, "topic": q.topic.strip(),
                 "aspects": sorted(q.aspects), "sets": sorted(q.sets), "units": q.roles or q.units, "years": q.years,
-                "milestones": list(q.milestones), "not_milestones": list(q.not_milestones), "measure_unit": q.measure_unit, "refs": q.refs, "borrowed": q.borrowed,
+                "milestones": list(q.milestones), "not_milestones": list(q.not_milestones), "excluded": q.excluded,
+                "measure_unit": q.measure_unit, "refs": q.refs, "borrowed": q.borrowed,
                 "concepts": [(c.word, round(c.weight, 2)) for c in q.concepts],
                 "entities": [e.question for e in self.entities]}
 
@@ -188,6 +189,10 @@ class QueryParser:
         if len(roles) == 1 and not (q.units or q.unknown_units or specific or q.borrowed or q.joined) \
                 and _UNITS_ASKED.search(q.question):
             return Ask(Op.ROWS, q, Reduce.UNITS)  # the rows still filter by year, milestone or area
+        if specific and roles and q.units and _UNITS_ASKED.search(q.question):
+            # "市人社局牵头的住房租赁市场实施意见，配合单位有哪些？": units of one task are asked; the named unit
+            # only says which task (and the lead it names is checked against the annex)
+            return Ask(Op.ROW, q)
         if (q.units or q.unknown_units) and (roles or sets & {"list", "count", "any_role"}) and \
                 (own == 0 or sets & {"list", "count"} or len(q.units) > 1):
             return Ask(Op.ROWS, q, reduce if reduce is Reduce.COUNT else Reduce.LIST)

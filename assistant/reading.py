@@ -41,6 +41,8 @@ _ORDINAL = re.compile(r"^(?:那|那么)?\s*第\s*(\d{1,2})\s*(?:条|行|个)")
 # A body named the way the plan names its units (市公安局, 市民政局): if the plan does not list it, it is not in the plan
 _UNIT_LIKE = re.compile(r"市[\u4e00-\u9fff]{1,6}?(?:局|常委会|委员会|委|办公室|办|中心)")
 # "职业教育方面", "党建那块", "运用互联网这一大块": the question names an area of the plan
+# Things the question rules out of a set: "除了X", "不包括X", "X不算" (X: up to the next punctuation)
+_EXCLUDED = re.compile(r"(?:除了|除去|不包括|不含|不算)([^，,。？?！!、；;]{2,20})|([^，,。？?！!、；;]{2,20}?)(?:不算|除外)")
 _AREA = re.compile(r"方面|那块|这块|那一块|这一块|一大块|部分|板块|领域|那一项|相关的|有关的")
 
 
@@ -71,6 +73,7 @@ class Query:
     years: list[str] = field(default_factory=list)  # years asked about (as written, 2019 …)
     milestones: tuple[str, ...] = ()  # 启动, 完成, 全部完成, 全覆盖, 每年, 常态化, 达标, 制定方案 (any of them)
     not_milestones: tuple[str, ...] = ()  # milestones ruled out: "不是“常态化开展”那种"
+    excluded: list[str] = field(default_factory=list)  # things ruled out of a set: "人才培养标准不算"
     measure_unit: str | None = None  # %, 家, 万人 …
     details: list = field(default_factory=list)  # lexicon Details asked (money, contact, place)
     places: list[str] = field(default_factory=list)
@@ -152,6 +155,7 @@ class Reader:
             area=bool(_AREA.search(part)),
             numbers=[(a or b, u) for a, u, b, _ in _NUMBER.findall(_ITEM_REF.sub(" ", _MEASURE_REF.sub(" ", part)))],
             quoted=quoted, refs=_refs(part), unknown_units=self._unknown_units(part),
+            excluded=[a or b for a, b in _EXCLUDED.findall(part)],
             untranslated=self.untranslated(topic))
 
     def concepts(self, text: str) -> list[Concept]:

@@ -24,6 +24,7 @@ CASES = [
     ("Who cooperates on building Party-mass service centres in industrial parks?", [], "row", True,
      ["市总工会", "团市委", "市妇联"], ["a1.2"]),
     ("By when should the 三项岗位 training be completed?", [], "row", True, ["2025 年全部完成"], ["a19.3"]),
+    ("市人社局牵头的尘肺病防治行动，配合单位是哪些？", [], "row", True, ["市卫生健康局", "市住建局"], ["a19.4"]),
     # --- follow-ups ---
     ("那配合单位呢？", ["尘肺病防治攻坚行动由哪个部门牵头？"], "row", True, ["市住建局", "市财政局", "市总工会"], ["a19.4"]),
     ("什么时候完成？", ["三项岗位安全技能培训谁负责？"], "row", True, ["2025 年全部完成"], ["a19.3"]),
@@ -49,6 +50,8 @@ CASES = [
     ("How many 技能大师工作室 by 2025?", [], "target", True, ["25"], ["m15", "a15.1"]),
     ("How many people a year get 三项岗位 safety training?", [], "series", True, ["0.8"], ["a19.3"]),
     ("各级工会每年投入多少普惠资金？", [], "target", True, ["80 万元"], ["a11.1"]),
+    ("“技能之星”职业技能大赛多久举办一次？", [], "target", True, ["每两年"], ["m14"]),  # a number in words
+    ("“小三级”工会2020年要有多少达标？", [], "target", True, ["2020 年 50% 达标"], ["a4.2"]),  # the task's own name
     # --- policy content ---
     ("住房公积金能交房租吗？", [], "clause", True, ["支付房租"], ["m22"]),
     ("上下班通勤有什么办法？", [], "clause", True, ["定制包车"], ["m23"]),

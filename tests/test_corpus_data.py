@@ -32,7 +32,7 @@ ANNEX_COLUMNS = ["id", "group", "item", "item_title", "measure", "see_also", "ta
                  "lead", "lead_cell", "cooperating", "cooperating_cell", "source_lines", "note"]
 TARGET_COLUMNS = ["id", "metric", "value", "unit", "comparator", "year", "printed", "source"]
 
-CLAUSE_IDS = ["notice", "intro", "general", *(f"m{n}" for n in range(1, 25)), "org"]
+CLAUSE_IDS = ["notice", "intro", "general", *(f"m{n}" for n in range(1, 25)), "org", "colophon"]
 GROUP_OF_MEASURE = {n: f"（{g}）" for g, ns in (("一", range(1, 5)), ("二", range(5, 9)), ("三", range(9, 12)),
                                                ("四", range(12, 17)), ("五", range(17, 22)), ("六", range(22, 25)))
                     for n in ns}
@@ -254,7 +254,7 @@ def test_clause_text_is_its_source_slice():
         assert 0 <= c.start < c.end <= len(src), c.id
         lines = [line.strip() for line in src[c.start:c.end].splitlines() if line.strip()]
         assert lines, c.id
-        expected = (" " if c.id == "notice" else "").join(lines)
+        expected = (" " if c.id in ("notice", "colophon") else "").join(lines)
         assert c.text == expected, c.id
         assert "\n" not in c.text
         assert c.sentences and all(s in c.text for s in c.sentences), c.id
@@ -269,8 +269,13 @@ def test_clause_slices_ordered_and_on_line_boundaries():
         assert src[c.end - 1] == "\n", c.id
         previous_end = c.end
     annex_offset = src.index("附件：")
-    assert clauses()[-1].end <= annex_offset
+    *main_text, colophon = clauses()
+    assert main_text[-1].end <= annex_offset
     assert clauses()[0].start == 0
+    # the colophon is what follows the annex table, to the end of the document
+    assert colophon.id == "colophon" and colophon.end == len(src)
+    assert src.rindex("\n|", 0, colophon.start) > annex_offset and "|" not in src[colophon.start:]
+    assert colophon.text == "中共慈溪市委办公室 2019年10月18日印发"
 
 
 def test_every_main_text_line_is_in_a_clause_or_is_a_heading():

@@ -56,3 +56,30 @@ def test_an_item_named_by_its_title_counts_its_rows(assistant):
     ans = assistant.ask("“完善产业工人权益保障机制”下面一共有几条具体任务？")
     assert ans.route == "rows" and ans.facts[-1]["count"] == len(rows)
     assert {c.id for c in ans.citations} == {r.id for r in rows}
+
+
+def test_a_base_year_is_found_when_the_base_is_asked(assistant):
+    """"以 2018 年为基数" is no milestone of 2018, unless the question asks for the base itself."""
+    rows = [r for r in assistant.plan.annex.values() if "以 2018 年为基数" in r.timeline]
+    ans = assistant.ask("哪些任务把2018年当作基数？")
+    assert ans.route == "rows" and {c.id for c in ans.citations} == {r.id for r in rows}
+
+
+def test_a_sum_leaves_out_what_the_question_rules_out(assistant):
+    figures = [t for t in assistant.plan.targets if t.source == "a5.4" and t.year == "2025" and t.value.isdigit()]
+    everything = assistant.ask("附件第5项建成的职教集团、院校、专业、试点项目、企业基地和人才培养标准，加起来一共多少个？")
+    without = assistant.ask("附件第5项建成的职教集团、院校、专业、试点项目、企业基地和人才培养标准，加起来一共多少个？品牌专业除外")
+    dropped = next(int(t.value) for t in figures if t.metric == "品牌专业")
+    total = int(everything.facts[-1]["count"])
+    assert int(without.facts[-1]["count"]) == total - dropped and "不含品牌专业" in without.answer
+
+
+def test_a_yearly_comparison_compares_the_yearly_figures(assistant):
+    ans = assistant.ask("首席工人和技术能手每年培育的人数哪个多？")
+    yearly = {t.printed for t in assistant.plan.targets if t.year == "每年" and ("首席工人" in t.metric or "技术能手" in t.metric)}
+    assert ans.route == "targets" and any(p in ans.answer for p in yearly) and "2025" not in ans.answer
+
+
+def test_an_empty_selection_is_said_as_empty(assistant):
+    ans = assistant.ask("团市委牵头、市财政局配合的任务有哪些？")
+    assert not ans.found and ans.answer.startswith("附件中没有由团市委牵头、由市财政局配合的任务")
