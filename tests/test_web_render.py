@@ -60,14 +60,6 @@ def test_restored_turns_are_validated():
     assert len(conv.clean([good] * (conv.MAX_TURNS + 5))) == conv.MAX_TURNS
 
 
-@pytest.mark.parametrize("text", ["", "短", "牵头单位：市卫生健康局；配合单位：市住建局。[1] 见 [2]", "x" * 500 + "[12]"])
-def test_streaming_chunks_grow_and_never_split_a_marker(text):
-    parts = list(conv.chunks(text))
-    assert parts[-1] == text
-    assert all(a == b[: len(a)] for a, b in zip(parts, parts[1:]))
-    assert not any(re.search(r"\[\d*$", p) for p in parts[:-1])
-
-
 def test_every_clause_and_annex_row_has_an_anchor_and_a_card(assistant):
     doc = document_html(assistant.plan)
     ids = [*assistant.plan.clauses, *assistant.plan.annex]

@@ -105,16 +105,3 @@ def messages(turns: list[dict], assistant) -> list[dict]:
 def feedback_values(turns: list[dict]) -> list[str | None]:
     """Thumb state per assistant message, so a reload shows what was already rated."""
     return [t.get("feedback") for t in turns]
-
-
-def chunks(text: str, parts: int = 24):
-    """Growing prefixes of ``text`` for streaming (about ``parts`` steps, whole markers only)."""
-    step = max(2, len(text) // parts)
-    i = step
-    while i < len(text):
-        m = _MARKER.search(text, max(0, i - 3))
-        if m and m.start() < i < m.end():
-            i = m.end()  # never show half a marker like "[1"
-        yield text[:i]
-        i += step
-    yield text
