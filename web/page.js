@@ -247,6 +247,9 @@
     }
     sent = null;
   };
+  // Called from the observer, the 300 ms watch and before any send. The observer does not always see an answer
+  // finish (in CI, 1 run in 3 refused a question sent the moment the answer showed), so every send checks first.
+  const settle = () => { if (busy && answered()) { clearSent(); setBusy(false); updateCount(); } };
   const refuseWhileBusy = (ev) => {
     ev.preventDefault();
     ev.stopImmediatePropagation();
@@ -256,6 +259,7 @@
   const isSubmitKey = (ev) => ev.target === box() && ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229;
   document.addEventListener('keydown', (ev) => {  // a cancelled keydown also cancels gradio's keypress
     if (!isSubmitKey(ev)) return;
+    settle();
     if (busy) refuseWhileBusy(ev);
     else if (box().value.trim()) startBusy(box().value);
   }, true);
@@ -266,6 +270,7 @@
     if (!target.closest) return;
     const send = target.closest('#ask-btn, button.example');
     if (send) {
+      settle();
       if (busy) refuseWhileBusy(ev);
       else if (send.matches('button.example')) startBusy(null);
       else if (box() && box().value.trim()) startBusy(box().value);
@@ -295,7 +300,7 @@
       watched = chat;
       new MutationObserver(() => {
         fixLabels();
-        if (busy && answered()) { clearSent(); setBusy(false); updateCount(); }
+        settle();
       }).observe(chat, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
       fixLabels();
       const area = box();
@@ -303,6 +308,7 @@
         area.focus({ preventScroll: true });
       }
     }
+    settle();
     if (busy && $('.toast-body.error')) setBusy(false);
     updateCount();
   };
