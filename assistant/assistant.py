@@ -85,8 +85,11 @@ class Assistant:
         # at large (所有, 要求, 达到 are rare in the plan but say little)
         idf = {t: v * min(1.0, general[t] / GENERAL_IDF_FULL) for t, v in plan_idf.items()}
         texts = [c.text for c in clauses] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
-        normalizer = Normalizer(plan_vocabulary(texts, self.tokenizer.words, vocabulary), self.tokenizer.is_word,
-                                self.tokenizer.segment)
+        # the milestone phrases the plan prints (全覆盖, 全部完成) are words a typo may stand for, though jieba cuts
+        # them (全 + 覆盖)
+        printed = [m for m in self.lexicon.milestone_cues if m in source]
+        plan_words = plan_vocabulary(texts, self.tokenizer, [*vocabulary, *printed])  # words and their parts (学徒制)
+        normalizer = Normalizer(plan_words, self.tokenizer.is_word, self.tokenizer.segment, self.tokenizer.stopwords)
         passages = [s for c in clauses for s in c.sentences] + [f"{r.item_title} {r.task} {r.timeline}" for r in annex]
         self.parser = QueryParser(self.lexicon, self.units, self.tokenizer, normalizer, idf,
                                   set(re.findall(r"20\d\d", source)) | set(years_in(source)), source, passages)

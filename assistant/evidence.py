@@ -122,8 +122,10 @@ def best_targets(plan: Plan, query: Query, hits: list[Hit], limit: int = 3,
         return []
     # the milestones of one timeline differ only by year, so one year the question itself names picks among
     # them: "2022 年…多少" is the 2021-2025 全覆盖 of the same row, not its 2019 50% that words like 达到 match
-    # better (not a year carried over from an earlier question, nor a span such as "从2019干到2025年")
-    year = int(query.years[0]) if len(query.years) == 1 and not query.borrowed else None
+    # better (not a year carried over from an earlier question, nor a span such as "从2019干到2025年"; a
+    # follow-up's own year counts: "2025年呢？")
+    own = len(query.years) == 1 and (not query.borrowed or query.years[0] in query.question)
+    year = int(query.years[0]) if own else None
     if year is not None and not in_year(ranked[0][0], year):
         best = ranked[0][0]
         dated = [p for p in ranked if p[0].source == best.source and metric_name(p[0].metric) == metric_name(best.metric)

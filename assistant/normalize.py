@@ -10,7 +10,8 @@ Five steps, each recorded so ``--explain`` can show it:
 Step 5 only replaces a stretch of 2–8 characters that is not itself a word (neither in the plan nor in jieba's
 dictionary), starts and ends where jieba's tokens do, cuts through no plan word present in the question, sounds
 exactly like a word of the plan (toneless pinyin, as a phone's pinyin keyboard produces), and keeps at least one
-of that word's characters in place: a real word is never "corrected" into another.
+of that word's characters in place: a real word is never "corrected" into another. Failing an exact sound, a
+stretch of 3+ characters may differ from a plan word by one character of a fuzzy sound (模糊音: in/ing, z/zh, n/l).
 """
 from __future__ import annotations
 
@@ -48,31 +49,64 @@ def _syllables(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(ch)[0] for ch in text)
 
 
+# The fuzzy syllables of pinyin keyboards (模糊音), for speakers of southern dialects who do not tell them apart:
+# zh/z, ch/c, sh/s, n/l, h/f and the nasal finals ang/an, eng/en, ing/in.
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"))
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+FUZZY_MIN_LEN = 3  # two-character windows with a fuzzy sound match too many plan words (set by hand)
+
+
+@lru_cache(maxsize=4096)
+def _fuzzy(syllables: tuple[str, ...]) -> tuple[str, ...]:
+    """Each syllable with its fuzzy initial and final folded together."""
+    def fold(s: str) -> str:
+        for long, short in _FUZZY_INITIALS:
+            if s.startswith(long):
+                s = short + s[len(long):]
+                break
+        for long, short in _FUZZY_FINALS:
+            if s.endswith(long):
+                return s[: -len(long)] + short
+        return s
+
+    return tuple(fold(s) for s in syllables)
+
+
 class Normalizer:
     """Callable: ``Normalizer(vocabulary, is_word)(text) → Normalized``.
 
     Args:
         vocabulary: the plan's words (with how often each occurs), the only words a typo may become.
         is_word: whether a string is a dictionary word (a real word is never treated as a typo).
+        function_words: the tokenizer's stopwords (是, 的 …): a word followed by one of them is not a typo.
         cut: the tokenizer's segmentation of a run of characters; a typo starts and ends where a token does.
         dialect_file: the dialect table (corpus/dialect.yaml).
     """
 
     def __init__(self, vocabulary: dict[str, int], is_word: Callable[[str], bool], cut: Callable[[str], list[str]],
-                 dialect_file: Path = DIALECT_FILE):
+                 function_words: frozenset[str] = frozenset(), dialect_file: Path = DIALECT_FILE):
         import opencc
 
         self._t2s = opencc.OpenCC("t2s")
         data = yaml.safe_load(dialect_file.read_text(encoding="utf-8"))
-        self._words = sorted(data["words"].items(), key=lambda kv: -len(kv[0]))
+        # keys as OpenCC writes them (嗰 → 𠮶), since the script step runs first; one pass over the text, the
+        # Mandarin words themselves included, so 么时候 is not read inside 什么时候 nor inside its own output
+        self._words = {self._t2s.convert(k): v for k, v in data["words"].items()}
+        spellings = sorted({*self._words, *self._words.values()}, key=len, reverse=True)
+        self._words_pattern = re.compile("|".join(map(re.escape, spellings)))
+        final = {self._t2s.convert(k): v for k, v in data["final"].items()}
         self._final = [(re.compile(rf"{re.escape(k)}(?=[{_PARTICLES}]?(?:[？?。！!，,；;\s]|$))"), k, v)
-                       for k, v in sorted(data["final"].items(), key=lambda kv: -len(kv[0]))]
+                       for k, v in sorted(final.items(), key=lambda kv: -len(kv[0]))]
         self.vocabulary = {w: n for w, n in vocabulary.items() if 2 <= len(w) <= MAX_TYPO_LEN and _CJK_RUN.fullmatch(w)}
         self._is_word = is_word
+        self._function_words = function_words
         self._cut = cut
         self._by_sound: dict[tuple[str, ...], list[str]] = {}
+        self._by_fuzzy_sound: dict[tuple[str, ...], list[str]] = {}
         for w in self.vocabulary:
             self._by_sound.setdefault(_syllables(w), []).append(w)
+            if len(w) >= FUZZY_MIN_LEN:
+                self._by_fuzzy_sound.setdefault(_fuzzy(_syllables(w)), []).append(w)
 
     def __call__(self, text: str) -> Normalized:
         out = Normalized(text)
@@ -90,11 +124,13 @@ class Normalizer:
             out.text = new
 
     def _dialect(self, out: Normalized) -> None:
-        text = out.text
-        for key, value in self._words:
-            if key in text:
-                out.changes.append(("dialect", key, value))
-                text = text.replace(key, value)
+        def replace(m: re.Match) -> str:
+            value = self._words.get(m.group(), m.group())
+            if value != m.group() and ("dialect", m.group(), value) not in out.changes:
+                out.changes.append(("dialect", m.group(), value))
+            return value
+
+        text = self._words_pattern.sub(replace, out.text)
         for pattern, key, value in self._final:
             if pattern.search(text):
                 out.changes.append(("dialect", key, value))
@@ -149,11 +185,19 @@ class Normalizer:
                     spans.append((i, i + length))
         return spans
 
+    def _word_and_function_word(self, window: str) -> bool:
+        """A word followed by a function word (工作是 = 工作 + 是) is not a typo of a plan word (工作室). Only after:
+        before a word, a stopword such as 搞 or 会 is often the typo itself (搞技能 → 高技能, 会园 → 会员)."""
+        return window[-1] in self._function_words and self._is_word(window[:-1])
+
     def _sounds_like(self, window: str) -> str | None:
         """The plan word a typo stands for, or None."""
-        if self._is_word(window):
+        if self._is_word(window) or self._word_and_function_word(window):
             return None
         candidates = [w for w in self._by_sound.get(_syllables(window), ()) if _kept(window, w)]
+        if not candidates and len(window) >= FUZZY_MIN_LEN:  # 母音室 (yin for ying) → 母婴室: one character off
+            candidates = [w for w in self._by_fuzzy_sound.get(_fuzzy(_syllables(window)), ())
+                          if _kept(window, w) == len(w) - 1]
         if not candidates:
             return None
         return max(candidates, key=lambda w: (_kept(window, w), self.vocabulary[w]))

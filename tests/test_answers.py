@@ -28,6 +28,8 @@ CASES = [
     # --- follow-ups ---
     ("那配合单位呢？", ["尘肺病防治攻坚行动由哪个部门牵头？"], "row", True, ["市住建局", "市财政局", "市总工会"], ["a19.4"]),
     ("什么时候完成？", ["三项岗位安全技能培训谁负责？"], "row", True, ["2025 年全部完成"], ["a19.3"]),
+    # a follow-up naming only a new year gets that year's milestone, even one without a number
+    ("那2023年呢？", ["“法律进企业”活动2019年覆盖面要到多少？"], "target", True, ["2021-2025 年全覆盖开展"], ["a2.1"]),
     ("and who cooperates?", ["who leads the 尘肺病 action"], "row", True, ["市住建局"], ["a19.4"]),
     ("那尘肺病呢？", ["三项岗位安全技能培训谁负责？"], "row", True, ["市卫生健康局"], ["a19.4"]),
     # --- unit look-ups: the complete list ---
