@@ -143,7 +143,7 @@ class Reader:
     def read(self, part: str) -> Query:
         topic = part
         quoted = [t for t in _QUOTED.findall(part) if _CJK.search(t) and fold(t) not in self._plan]
-        explicit = [y for y in _YEAR.findall(_RANGE.sub(" ", part))] + [y for r in _RANGE.findall(part) for y in r]
+        explicit = named_years(part)
         return Query(
             question=part, lang=language(part), aspects=self._aspects(part), sets=self._sets(part),
             topic=topic, expansions=self.lexicon.expand(topic), concepts=self.concepts(topic),
@@ -339,6 +339,11 @@ def ordinal_row(part: str, before_refs: list[str]) -> str | None:
     item = next((r[4:] if r.startswith("item") else r[1:].split(".")[0] for r in reversed(before_refs)
                  if r.startswith("item") or (r.startswith("a") and "." in r)), None)
     return f"a{item}.{m.group(1)}" if m and item else None
+
+
+def named_years(text: str) -> list[str]:
+    """The years a text writes out: a range's two ends, not the years between them ("从2019到2025年")."""
+    return [*_YEAR.findall(_RANGE.sub(" ", text)), *(y for r in _RANGE.findall(text) for y in r)]
 
 
 def years_in(text: str) -> list[str]:

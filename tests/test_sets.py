@@ -83,3 +83,10 @@ def test_a_yearly_comparison_compares_the_yearly_figures(assistant):
 def test_an_empty_selection_is_said_as_empty(assistant):
     ans = assistant.ask("团市委牵头、市财政局配合的任务有哪些？")
     assert not ans.found and ans.answer.startswith("附件中没有由团市委牵头、由市财政局配合的任务")
+
+
+def test_a_span_of_years_asks_nothing_of_the_years_inside_it(assistant):
+    """"从2019到2025年" names two years: the years between them are no premise to correct ("文件没有写“2022年”")."""
+    ans = assistant.ask("区域党群服务中心从2019到2025年怎么安排？")
+    assert ans.found and "2019 年达到 25%" in ans.answer
+    assert "文件没有写" not in ans.answer and not any(str(y) in ans.answer for y in range(2021, 2025))
