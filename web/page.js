@@ -247,8 +247,8 @@
     }
     sent = null;
   };
-  // Called from the observer, the 300 ms watch and before any send. The observer does not always see an answer
-  // finish (in CI, 1 run in 3 refused a question sent the moment the answer showed), so every send checks first.
+  // Called from the observer, the 300 ms watch and before any send, so a question sent the moment an answer
+  // shows is never refused as "still answering".
   const settle = () => { if (busy && answered()) { clearSent(); setBusy(false); updateCount(); } };
   const refuseWhileBusy = (ev) => {
     ev.preventDefault();
@@ -293,21 +293,25 @@
     document.querySelectorAll('#chat [data-testid="bot"][aria-label], #chat [data-testid="user"][aria-label]')
       .forEach((el) => el.removeAttribute('aria-label'));  // gradio puts the raw HTML there
   };
+  // One observer on the whole body, not on #chat: gradio replaces the chat element, and an observer left on the
+  // old one missed answers (a raw-HTML label read aloud, a question refused as "still answering").
+  let observing = false;
   let watched = null;
   const watch = () => {
+    if (!observing && document.body) {
+      observing = true;
+      new MutationObserver(() => { fixLabels(); settle(); })
+        .observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+    }
     const chat = $('#chat');
     if (chat && chat !== watched) {
       watched = chat;
-      new MutationObserver(() => {
-        fixLabels();
-        settle();
-      }).observe(chat, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
-      fixLabels();
       const area = box();
       if (area && window.matchMedia('(hover: hover) and (pointer: fine)').matches && document.activeElement === document.body) {
         area.focus({ preventScroll: true });
       }
     }
+    fixLabels();
     settle();
     if (busy && $('.toast-body.error')) setBusy(false);
     updateCount();
