@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from assistant.corpus import CORPUS_DIR
+from assistant.tuning import FUZZY_MIN_LEN
 
 DIALECT_FILE = CORPUS_DIR / "dialect.yaml"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -53,7 +54,6 @@ def _syllables(text: str) -> tuple[str, ...]:
 # zh/z, ch/c, sh/s, n/l, h/f and the nasal finals ang/an, eng/en, ing/in.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
-FUZZY_MIN_LEN = 3  # two-character windows with a fuzzy sound match too many plan words (set by hand)
 
 
 @lru_cache(maxsize=4096)

@@ -28,6 +28,8 @@ WEAK_TOPIC = 3.5  # a part asking something with less concept weight than this c
 #                   (≈ one specific term); also the least weight a compared figure's name must carry (set by hand)
 STRONG_TOPIC = 7.0  # a part that points back ("那每年新建几家？") keeps its own topic only above this (≈ two specific
 #                     terms): one rare word such as 新建 is not yet a topic (set by hand)
+FUZZY_MIN_LEN = 3  # a typo read by fuzzy pinyin (母音室 → 母婴室) has 3+ characters: two-character windows with a
+#                   fuzzy sound match too many plan words (set by hand; no tune question changed at 3)
 BORROWED_WEIGHT = 0.5  # a follow-up's borrowed words count half: its own words say what it asks now (set by hand)
 
 # --- choosing evidence (assistant.evidence, assistant.findings) -------------------------------------------------
