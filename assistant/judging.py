@@ -150,8 +150,7 @@ class Judge:
         premise = [f"{n}{u}" for n, u in q.numbers if n not in stated]
         covered = stated | set(years_in(" ".join(texts)))  # "2021-2025 年全覆盖" covers "2021到2025年期间"
         # only years the question writes out: "从2019到2025年" does not claim anything of 2021–2024
-        premise += [f"{y}年" for y in dict.fromkeys((*named_years(q.question), *q.unknown_years))
-                    if y not in covered and not q.borrowed]
+        premise += [f"{y}年" for y in dict.fromkeys(named_years(q.question)) if y not in covered and not q.borrowed]
         leads = [u for u, role in q.roles if role == "lead"]
         if "lead" in q.aspects and q.unknown_units:  # "…是由市人大常委会牵头的吧？"
             leads += q.unknown_units
